@@ -1,0 +1,108 @@
+# Kiket Marketplace — the two commands are `make run` and `make test`; both install what is missing.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+# Build output lives outside the clone so that fresh clones reuse it.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/kiket-marketplace/target
+export CARGO_TERM_COLOR ?= never
+
+SITE := target/site
+PKG := $(SITE)/pkg
+BIN := $(CARGO_TARGET_DIR)/debug/kiket-marketplace
+WASM := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/debug/kiket_marketplace.wasm
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3; exit }' Cargo.lock)
+CARGO_LEPTOS_VERSION := 0.3.10
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432
+export LEPTOS_SITE_ROOT ?= $(SITE)
+
+.PHONY: run test bootstrap tools chromium npm build site server wasm clippy test-rust test-e2e cli watch clean-site
+
+## make run: install what is missing, build, serve http://127.0.0.1:3000 on SQLite with the demo data.
+run: bootstrap build
+	@mkdir -p data
+	$(BIN) serve --seed-demo
+
+## make test: install what is missing, then clippy (ssr + hydrate), Rust tests on SQLite and
+## PostgreSQL, and the Playwright suite (js + nojs) in Debian Chromium.
+test: bootstrap clippy build test-rust test-e2e
+	@echo "make test: all layers passed"
+
+bootstrap: tools npm chromium
+
+tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown \
+	  || rustup target add wasm32-unknown-unknown
+	@if [ "$$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $(WASM_BINDGEN_VERSION)" ]; then \
+	  echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (the version in Cargo.lock)"; \
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; \
+	fi
+
+chromium:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian chromium"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+npm: end2end/node_modules/.installed
+
+end2end/node_modules/.installed: end2end/package-lock.json
+	cd end2end && npm ci --no-audit --no-fund
+	@touch $@
+
+## Build the browser bundle (wasm + JS glue), the stylesheet, the static assets and the server.
+build: site server
+
+site: wasm
+	@mkdir -p $(PKG)
+	wasm-bindgen --target web --no-typescript --out-dir $(PKG) --out-name kiket-marketplace $(WASM)
+	cp style/main.css $(PKG)/kiket-marketplace.css
+	cp -r public/. $(SITE)/
+
+wasm:
+	cargo build --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
+
+server:
+	cargo build --bin kiket-marketplace --features ssr
+
+clippy:
+	cargo clippy --features ssr --all-targets -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
+
+## Rust tests: unit tests, then the integration suite on SQLite and on a scratch PostgreSQL database.
+test-rust:
+	@scratch="kiket_test_$$(date +%s)_$$$$"; \
+	if psql "$(TEST_POSTGRES_URL)/postgres" -qAtc "CREATE DATABASE $$scratch" >/dev/null 2>&1; then \
+	  echo "PostgreSQL layer: scratch database $$scratch"; \
+	  rc=0; TEST_PG_DATABASE_URL="$(TEST_POSTGRES_URL)/$$scratch" cargo test --features ssr || rc=$$?; \
+	  psql "$(TEST_POSTGRES_URL)/postgres" -qAtc "DROP DATABASE IF EXISTS $$scratch WITH (FORCE)" >/dev/null || true; \
+	  exit $$rc; \
+	elif [ -n "$${REQUIRE_POSTGRES:-}" ]; then \
+	  echo "ERROR: PostgreSQL at $(TEST_POSTGRES_URL) does not answer, and REQUIRE_POSTGRES is set." >&2; exit 1; \
+	else \
+	  echo "************************************************************************"; \
+	  echo "* SKIPPED: the PostgreSQL test layer. No server answers at            *"; \
+	  echo "*   $(TEST_POSTGRES_URL)"; \
+	  echo "* Set TEST_POSTGRES_URL, or REQUIRE_POSTGRES=1 to make this an error. *"; \
+	  echo "************************************************************************"; \
+	  cargo test --features ssr; \
+	fi
+
+## Browser tests (Playwright starts the built server on a scratch SQLite database).
+test-e2e: bootstrap build
+	cd end2end && npx playwright test
+
+## Install the `kiket` CLI and the server binary on the PATH.
+cli:
+	cargo install --path . --features ssr --locked
+
+## Live-reload development with cargo-leptos (installed on first use: it builds for ~25 minutes).
+watch: tools npm
+	@if [ "$$(cargo leptos --version 2>/dev/null)" != "cargo-leptos $(CARGO_LEPTOS_VERSION)" ]; then \
+	  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+	  cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked --features no_downloads; \
+	fi
+	PATH="$$PWD/end2end/node_modules/.bin:$$PATH" cargo leptos watch
+
+clean-site:
+	rm -rf $(SITE)

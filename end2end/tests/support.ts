@@ -1,0 +1,51 @@
+import { BrowserContext, expect, Page, TestInfo, test } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+/** Demo accounts seeded by `serve --seed-demo`. */
+export const ADMIN = { email: 'admin@kiket.test', password: 'kiket-admin-demo', name: 'Ada Admin' };
+export const PUBLISHER = { email: 'publisher@kiket.test', password: 'kiket-publisher-demo', name: 'Priya Publisher' };
+
+/** An email no other test uses. */
+export function uniqueEmail(testInfo: TestInfo): string {
+  return `user-${testInfo.project.name}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@example.com`;
+}
+
+/** Waits until the page is interactive: hydrated when JavaScript runs, loaded otherwise. */
+export async function ready(page: Page): Promise<void> {
+  await page.waitForLoadState('load');
+  if (test.info().project.use.javaScriptEnabled !== false) {
+    await page.waitForSelector('body[data-hydrated]', { state: 'attached', timeout: 15_000 });
+  }
+}
+
+/**
+ * Fails on serious or critical accessibility violations of the page as it stands. axe runs inside
+ * the page, so without JavaScript the page's current HTML is scanned in a scratch JS-enabled page
+ * of the same origin (its scripts removed, its stylesheets kept).
+ */
+export async function expectAccessible(page: Page): Promise<void> {
+  let target = page;
+  let scratch: BrowserContext | undefined;
+  if (test.info().project.use.javaScriptEnabled === false) {
+    const html = (await page.content()).replace(/<script[\s\S]*?<\/script>/gi, '');
+    scratch = await page.context().browser()!.newContext({ javaScriptEnabled: true });
+    target = await scratch.newPage();
+    await target.goto(new URL('/favicon.ico', page.url()).href);
+    await target.setContent(html, { waitUntil: 'load' });
+  }
+  const results = await new AxeBuilder({ page: target }).analyze();
+  await scratch?.close();
+  const bad = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(bad, `accessibility violations on ${page.url()}`).toEqual([]);
+}
+
+/** Signs in through the form. */
+export async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto('/signin');
+  await ready(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}

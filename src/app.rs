@@ -1,0 +1,74 @@
+//! The HTML shell and the one route table.
+
+use crate::components::layout::{Footer, Header};
+use crate::pages;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// The document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: header, routes, footer.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    crate::components::auth::provide_auth();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/kiket-marketplace.css" />
+        <Link rel="icon" href="/favicon.ico" />
+        <Title formatter=|title: String| {
+            if title.is_empty() {
+                "Kiket Marketplace".to_string()
+            } else {
+                format!("{title} · Kiket Marketplace")
+            }
+        } />
+        <Meta
+            name="description"
+            content="Find, install and configure extensions for Kiket projects."
+        />
+        <Router>
+            <a class="skip-link" href="#main">
+                "Skip to content"
+            </a>
+            <Header />
+            <main id="main" tabindex="-1">
+                <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
+                    <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/signin") view=pages::sign_in::SignInPage ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view=pages::sign_up::SignUpPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/publish") view=pages::publish::PublishPage ssr=SsrMode::Async />
+                    <Route path=path!("/orgs") view=pages::orgs::OrgsPage ssr=SsrMode::Async />
+                    <Route path=path!("/review") view=pages::review::ReviewPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/admin/users")
+                        view=pages::admin_users::AdminUsersPage
+                        ssr=SsrMode::Async
+                    />
+                </Routes>
+            </main>
+            <Footer />
+        </Router>
+    }
+}

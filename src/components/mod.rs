@@ -1,0 +1,6 @@
+//! Reusable UI pieces.
+
+pub mod auth;
+pub mod form;
+pub mod layout;
+pub mod status;

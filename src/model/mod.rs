@@ -1,0 +1,4 @@
+//! Pure code shared by the server and the browser: domain newtypes, validation and the DTOs that
+//! server fns return.
+
+pub mod account;

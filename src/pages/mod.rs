@@ -1,0 +1,11 @@
+//! One file per route; the route table is in `app.rs`.
+
+pub mod account;
+pub mod admin_users;
+pub mod home;
+pub mod not_found;
+pub mod orgs;
+pub mod publish;
+pub mod review;
+pub mod sign_in;
+pub mod sign_up;

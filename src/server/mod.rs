@@ -1,0 +1,10 @@
+//! Server-only code: configuration, database, authentication, the router. UI code never imports it.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

@@ -1,0 +1,45 @@
+//! Shared application state handed to every handler, page and server fn.
+
+use crate::server::config::Config;
+use crate::server::db::Db;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+/// Everything a request may need, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// The configuration read at start.
+    pub config: Arc<Config>,
+    /// Leptos' own options (site root, output name).
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    /// Builds the state from a configuration and a connected database.
+    pub fn new(config: Config, db: Db) -> Self {
+        let leptos_options = LeptosOptions::builder()
+            .output_name("kiket-marketplace")
+            .site_root(config.site_root.to_string_lossy().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(config.site_addr)
+            .env(match config.environment {
+                crate::server::config::Environment::Development => leptos::config::Env::DEV,
+                crate::server::config::Environment::Production => leptos::config::Env::PROD,
+            })
+            .build();
+        Self {
+            db,
+            config: Arc::new(config),
+            leptos_options,
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration suite: repository tests and HTTP tests, each run on SQLite and on PostgreSQL.
+
+mod authz;
+mod cli;
+mod http;
+mod repository;
+mod support;

@@ -1,0 +1,251 @@
+//! Test support: fresh databases on both engines and `spawn_app()` on port 0.
+
+use kiket_marketplace::server::config::Config;
+use kiket_marketplace::server::db::Db;
+use kiket_marketplace::server::startup::{build_router, build_state, serve, SESSION_COOKIE};
+use kiket_marketplace::server::state::AppState;
+use leptos::server_fn::ServerFn;
+use reqwest::header::{HeaderMap, SET_COOKIE};
+use std::net::SocketAddr;
+
+/// The database engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh, empty database; the SQLite file lives as long as this value.
+pub struct FreshDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// Serialises PostgreSQL set-up: the session store creates a shared schema with `IF NOT EXISTS`,
+/// which races when tests start at once.
+static PG_SETUP: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A fresh database on `engine`, or `None` (with a note) when PostgreSQL is not configured.
+///
+/// PostgreSQL tests share the run's scratch database (`TEST_PG_DATABASE_URL`, created and dropped
+/// by `make test`); each test gets a schema of its own through `search_path`.
+pub async fn fresh_db(engine: Engine) -> Option<FreshDb> {
+    match engine {
+        Engine::Sqlite => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}/kiket.db?mode=rwc", dir.path().display());
+            Some(FreshDb { url, _dir: Some(dir) })
+        }
+        Engine::Postgres => {
+            let Ok(base) = std::env::var("TEST_PG_DATABASE_URL") else {
+                eprintln!("note: TEST_PG_DATABASE_URL is not set; PostgreSQL case skipped");
+                return None;
+            };
+            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&base)
+                .await
+                .expect("TEST_PG_DATABASE_URL must answer");
+            sqlx::query(&format!("CREATE SCHEMA {schema}"))
+                .execute(&mut conn)
+                .await
+                .expect("create schema");
+            conn.close().await.ok();
+            let sep = if base.contains('?') { '&' } else { '?' };
+            let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+            Some(FreshDb { url, _dir: None })
+        }
+    }
+}
+
+/// A connected, migrated database on `engine`.
+pub async fn db(engine: Engine) -> Option<(Db, FreshDb)> {
+    let fresh = fresh_db(engine).await?;
+    let _guard = PG_SETUP.lock().await;
+    let db = Db::connect(&fresh.url, 5).await.expect("connect and migrate");
+    Some((db, fresh))
+}
+
+/// A running server and a client with a cookie jar.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    _db: FreshDb,
+}
+
+/// A client that keeps cookies and never follows redirects (tests look at them).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Starts the whole application on a random port against a fresh database on `engine`.
+pub async fn spawn_app(engine: Engine) -> Option<TestApp> {
+    spawn_app_with(engine, |_| {}).await
+}
+
+/// Like [`spawn_app`], with a chance to change the configuration first.
+pub async fn spawn_app_with(engine: Engine, tweak: impl FnOnce(&mut Config)) -> Option<TestApp> {
+    kiket_marketplace::server::telemetry::init();
+    let fresh = fresh_db(engine).await?;
+    let mut config = Config::for_tests(&fresh.url);
+    tweak(&mut config);
+    let state = {
+        let _guard = PG_SETUP.lock().await;
+        build_state(config).await.expect("state")
+    };
+    let router = build_router(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(serve(listener, router, std::future::pending()));
+    Some(TestApp {
+        addr,
+        state,
+        client: client(),
+        _db: fresh,
+    })
+}
+
+/// The URL of server fn `S`.
+pub fn fn_url<S: ServerFn>() -> &'static str {
+    S::PATH
+}
+
+impl TestApp {
+    /// Absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Calls server fn `S` the way the hydrated app does (form-encoded, JSON answer).
+    pub async fn call<S: ServerFn>(&self, form: &[(&str, &str)]) -> reqwest::Response {
+        self.call_with(&self.client, fn_url::<S>(), form).await
+    }
+
+    /// Calls a server fn by URL with `client`.
+    pub async fn call_with(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Posts `form` to server fn `S` as a browser without JavaScript does (HTML form, Referer).
+    pub async fn post_form<S: ServerFn>(&self, referer: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(fn_url::<S>()))
+            .header("accept", "text/html,application/xhtml+xml")
+            .header("referer", self.url(referer))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs up a new account with `client` and returns its email.
+    pub async fn sign_up_with(&self, client: &reqwest::Client, email: &str, password: &str) {
+        let res = self
+            .call_with(
+                client,
+                fn_url::<kiket_marketplace::api::auth::SignUp>(),
+                &[("email", email), ("display_name", "Test User"), ("password", password)],
+            )
+            .await;
+        assert!(res.status().is_success(), "sign-up failed: {}", res.text().await.unwrap_or_default());
+    }
+
+    /// Creates an account directly (for role set-up) and returns its id.
+    pub async fn create_user(&self, email: &str, password: &str, admin: bool) -> String {
+        use kiket_marketplace::model::account::{DisplayName, Email};
+        kiket_marketplace::server::auth::register(
+            &self.state.db,
+            &Email::parse(email).unwrap(),
+            &DisplayName::parse("Someone").unwrap(),
+            secrecy::SecretString::from(password.to_string()),
+            admin,
+        )
+        .await
+        .expect("register")
+        .id
+    }
+
+    /// A client signed in as a new account (admin or not).
+    pub async fn signed_in_client(&self, email: &str, admin: bool) -> reqwest::Client {
+        let password = "a long enough password";
+        self.create_user(email, password, admin).await;
+        let client = client();
+        let res = self
+            .call_with(
+                &client,
+                fn_url::<kiket_marketplace::api::auth::SignIn>(),
+                &[("email", email), ("password", password)],
+            )
+            .await;
+        assert!(res.status().is_success(), "sign-in failed");
+        client
+    }
+
+    /// Who the server thinks `client` is.
+    pub async fn whoami(&self, client: &reqwest::Client) -> Option<String> {
+        let res = self
+            .call_with(
+                client,
+                fn_url::<kiket_marketplace::api::auth::GetCurrentUser>(),
+                &[],
+            )
+            .await;
+        assert!(res.status().is_success());
+        let body: serde_json::Value = res.json().await.expect("json");
+        body.get("email").and_then(|e| e.as_str()).map(str::to_string)
+    }
+}
+
+/// The session cookie a response sets, as the raw `Set-Cookie` value.
+pub fn session_set_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{SESSION_COOKIE}=")))
+        .map(str::to_string)
+}
+
+/// The session id inside a `Set-Cookie` value.
+pub fn cookie_value(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .and_then(|kv| kv.split_once('='))
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default()
+}
+
+/// A client that sends exactly this session cookie (no jar).
+pub fn client_with_cookie(value: &str) -> reqwest::Client {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        reqwest::header::COOKIE,
+        format!("{SESSION_COOKIE}={value}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// A unique email for one test.
+pub fn email(tag: &str) -> String {
+    format!("{tag}-{}@example.com", uuid::Uuid::new_v4().simple())
+}
