@@ -16,7 +16,7 @@ CARGO_LEPTOS_VERSION := 0.3.10
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432
 export LEPTOS_SITE_ROOT ?= $(SITE)
 
-.PHONY: run test bootstrap tools chromium npm build site server wasm clippy test-rust test-e2e cli watch clean-site
+.PHONY: run test bootstrap tools chromium npm build site server wasm clippy test-rust test-e2e test-bin cli watch clean-site
 
 ## make run: install what is missing, build, serve http://127.0.0.1:3000 on SQLite with the demo data.
 run: bootstrap build
@@ -25,7 +25,7 @@ run: bootstrap build
 
 ## make test: install what is missing, then clippy (ssr + hydrate), Rust tests on SQLite and
 ## PostgreSQL, and the Playwright suite (js + nojs) in Debian Chromium.
-test: bootstrap clippy build test-rust test-e2e
+test: bootstrap clippy site test-rust test-e2e
 	@echo "make test: all layers passed"
 
 bootstrap: tools npm chromium
@@ -88,9 +88,13 @@ test-rust:
 	  cargo test --features ssr; \
 	fi
 
-## Browser tests (Playwright starts the built server on a scratch SQLite database).
-test-e2e: bootstrap build
+## Browser tests (Playwright starts the built server on a scratch SQLite database). The server is
+## the binary the integration tests build (same features as `cargo test`, so no second build).
+test-e2e: bootstrap site test-bin
 	cd end2end && npx playwright test
+
+test-bin:
+	cargo test --features ssr --no-run
 
 ## Install the `kiket` CLI and the server binary on the PATH.
 cli:

@@ -21,7 +21,7 @@ export async function ready(page: Page): Promise<void> {
 /**
  * Fails on serious or critical accessibility violations of the page as it stands. axe runs inside
  * the page, so without JavaScript the page's current HTML is scanned in a scratch JS-enabled page
- * of the same origin (its scripts removed, its stylesheets kept).
+ * at the same URL (its scripts removed, its stylesheets kept).
  */
 export async function expectAccessible(page: Page): Promise<void> {
   let target = page;
@@ -30,8 +30,10 @@ export async function expectAccessible(page: Page): Promise<void> {
     const html = (await page.content()).replace(/<script[\s\S]*?<\/script>/gi, '');
     scratch = await page.context().browser()!.newContext({ javaScriptEnabled: true });
     target = await scratch.newPage();
-    await target.goto(new URL('/favicon.ico', page.url()).href);
-    await target.setContent(html, { waitUntil: 'load' });
+    // Serve the captured HTML at the page's own URL; stylesheets still come from the server.
+    const url = page.url();
+    await target.route(url, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: html }));
+    await target.goto(url);
   }
   const results = await new AxeBuilder({ page: target }).analyze();
   await scratch?.close();

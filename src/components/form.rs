@@ -31,7 +31,21 @@ pub fn Field(
     /// Whether the field must be filled in.
     #[prop(optional)]
     required: bool,
+    /// Empties the input whenever this changes (passwords, after each submission).
+    #[prop(optional, into)]
+    clear_after: Option<Signal<usize>>,
 ) -> impl IntoView {
+    let input_ref = NodeRef::<leptos::html::Input>::new();
+    if let Some(clear_after) = clear_after {
+        Effect::new(move |first_run_done: Option<()>| {
+            clear_after.track();
+            if first_run_done.is_some() {
+                if let Some(input) = input_ref.get_untracked() {
+                    input.set_value("");
+                }
+            }
+        });
+    }
     let id = format!("{form}-{name}");
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
@@ -57,6 +71,7 @@ pub fn Field(
             </label>
             {hint.map(|h| view! { <p class="hint" id=hint_id.clone()>{h}</p> })}
             <input
+                node_ref=input_ref
                 id=id.clone()
                 name=name
                 type=kind

@@ -56,6 +56,7 @@ fn Account(user: CurrentUser) -> impl IntoView {
                     name="current_password"
                     label="Current password"
                     kind="password"
+                                clear_after=action.version()
                     error=field_error(action, "current_password")
                     autocomplete="current-password"
                     required=true
@@ -65,6 +66,7 @@ fn Account(user: CurrentUser) -> impl IntoView {
                     name="new_password"
                     label="New password"
                     kind="password"
+                                clear_after=action.version()
                     error=field_error(action, "new_password")
                     autocomplete="new-password"
                     hint="12 to 128 characters."

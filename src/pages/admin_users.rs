@@ -50,10 +50,11 @@ fn Users(me: CurrentUser) -> impl IntoView {
                                         <tbody>
                                             {list.into_iter().map(|u| {
                                                 let is_me = u.id == me_id;
+                                                // The accessible name starts with the visible text.
                                                 let label = if u.is_admin {
-                                                    format!("Remove admin role from {}", u.display_name)
+                                                    format!("Remove admin: {}", u.display_name)
                                                 } else {
-                                                    format!("Make {} an admin", u.display_name)
+                                                    format!("Make admin: {}", u.display_name)
                                                 };
                                                 view! {
                                                     <tr>

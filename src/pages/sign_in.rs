@@ -45,6 +45,7 @@ pub fn SignInPage() -> impl IntoView {
                                 name="password"
                                 label="Password"
                                 kind="password"
+                                clear_after=action.version()
                                 error=field_error(action, "password")
                                 autocomplete="current-password"
                                 required=true

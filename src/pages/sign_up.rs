@@ -49,6 +49,7 @@ pub fn SignUpPage() -> impl IntoView {
                                 name="password"
                                 label="Password"
                                 kind="password"
+                                clear_after=action.version()
                                 error=field_error(action, "password")
                                 autocomplete="new-password"
                                 hint="12 to 128 characters. A few unrelated words make a strong one."
