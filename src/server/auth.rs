@@ -73,7 +73,7 @@ pub async fn verify_password(
 }
 
 /// Creates an account (the sign-up form and the operator's `admin create-user`).
-#[tracing::instrument(skip(db, password), fields(email = %email.as_str()))]
+#[tracing::instrument(skip(db, email, display_name, password), fields(email = %email.as_str()))]
 pub async fn register(
     db: &Db,
     email: &Email,
