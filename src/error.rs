@@ -4,11 +4,11 @@
 //! could reveal internals (database errors, I/O, panics) are logged on the server with a request span
 //! and replaced by the generic `Internal` message before they leave the process.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
+use serde::{Deserialize, Serialize};
 
 /// Everything that can go wrong for a request, as the requester may see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -228,7 +228,10 @@ mod tests {
     #[test]
     fn field_errors_belong_to_their_field_only() {
         let err = AppError::field("email", "Enter a valid email address.");
-        assert_eq!(err.for_field("email").as_deref(), Some("Enter a valid email address."));
+        assert_eq!(
+            err.for_field("email").as_deref(),
+            Some("Enter a valid email address.")
+        );
         assert_eq!(err.for_field("password"), None);
         assert_eq!(err.form_message(), None);
     }
@@ -249,8 +252,12 @@ mod tests {
 
     #[test]
     fn errors_travel_flat_with_kind_and_message() {
-        let json = serde_json::to_value(AppError::TooManyRequests("Wait 3 minutes.".into())).unwrap();
-        assert_eq!(json, serde_json::json!({ "kind": "too_many_requests", "message": "Wait 3 minutes." }));
+        let json =
+            serde_json::to_value(AppError::TooManyRequests("Wait 3 minutes.".into())).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({ "kind": "too_many_requests", "message": "Wait 3 minutes." })
+        );
     }
 
     #[test]

@@ -14,7 +14,10 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    match args.command.unwrap_or(cli::Command::Serve { seed_demo: false }) {
+    match args
+        .command
+        .unwrap_or(cli::Command::Serve { seed_demo: false })
+    {
         cli::Command::Serve { seed_demo } => match serve(config, seed_demo).await {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => {

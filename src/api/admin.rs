@@ -41,7 +41,11 @@ pub async fn set_user_admin(user_id: String, admin: bool) -> Result<(), AppError
             &state.db.pool,
             audit::Entry {
                 actor_id: Some(&me.id),
-                action: if admin { "user.admin_granted" } else { "user.admin_revoked" },
+                action: if admin {
+                    "user.admin_granted"
+                } else {
+                    "user.admin_revoked"
+                },
                 target_kind: "user",
                 target_id: &user_id,
                 detail: serde_json::json!({}),

@@ -42,7 +42,10 @@ pub async fn sign_up(
         keep_input(
             &session,
             "sign_up",
-            &[("email", email.as_str()), ("display_name", display_name.as_str())],
+            &[
+                ("email", email.as_str()),
+                ("display_name", display_name.as_str()),
+            ],
         )
         .await;
     }
@@ -67,7 +70,12 @@ pub async fn sign_in(
     .await;
     if result.is_err() {
         let next = next.clone().unwrap_or_default();
-        keep_input(&session, "sign_in", &[("email", email.as_str()), ("next", &next)]).await;
+        keep_input(
+            &session,
+            "sign_in",
+            &[("email", email.as_str()), ("next", &next)],
+        )
+        .await;
     }
     answer(result)
 }

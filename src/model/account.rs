@@ -55,7 +55,10 @@ impl DisplayName {
     pub fn parse(input: &str) -> Result<Self, AppError> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
-            return Err(AppError::field("display_name", "Enter the name others will see."));
+            return Err(AppError::field(
+                "display_name",
+                "Enter the name others will see.",
+            ));
         }
         if trimmed.chars().count() > DISPLAY_NAME_MAX {
             return Err(AppError::field(

@@ -2,3 +2,4 @@
 //! server fns return.
 
 pub mod account;
+pub mod manifest;

@@ -55,7 +55,9 @@ pub async fn verify_password(
 ) -> Result<bool, AppError> {
     let ok = tokio::task::spawn_blocking(move || {
         let known = hash.is_some();
-        let phc = hash.map(|h| h.0).unwrap_or_else(|| dummy_hash().to_string());
+        let phc = hash
+            .map(|h| h.0)
+            .unwrap_or_else(|| dummy_hash().to_string());
         let parsed = match argon2::PasswordHash::new(&phc) {
             Ok(p) => p,
             Err(e) => {
@@ -131,7 +133,11 @@ pub async fn authenticate(
     };
     let user = users::find_by_email(&db.pool, &email).await?;
     let now = db::now_ms();
-    if let Some(until) = user.as_ref().and_then(|u| u.locked_until).filter(|&t| t > now) {
+    if let Some(until) = user
+        .as_ref()
+        .and_then(|u| u.locked_until)
+        .filter(|&t| t > now)
+    {
         return Err(AppError::TooManyRequests(format!(
             "Too many failed sign-ins for this account. Try again in {} minutes.",
             minutes_left(until, now)
@@ -182,7 +188,9 @@ pub async fn authenticate(
 pub async fn start_session(session: &Session, user: &users::UserRecord) -> Result<(), AppError> {
     session.cycle_id().await?;
     session.insert(SESSION_USER, &user.id).await?;
-    session.insert(SESSION_EPOCH, user.password_changed_at).await?;
+    session
+        .insert(SESSION_EPOCH, user.password_changed_at)
+        .await?;
     Ok(())
 }
 
@@ -200,7 +208,10 @@ pub async fn refresh_epoch(session: &Session, epoch: i64) -> Result<(), AppError
 }
 
 /// The signed-in user, if the session names one whose password has not changed since.
-pub async fn current_user(db: &Db, session: &Session) -> Result<Option<users::UserRecord>, AppError> {
+pub async fn current_user(
+    db: &Db,
+    session: &Session,
+) -> Result<Option<users::UserRecord>, AppError> {
     let Some(id) = session.get::<String>(SESSION_USER).await? else {
         return Ok(None);
     };
@@ -244,19 +255,30 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_verify_and_wrong_passwords_do_not() {
-        let hash = hash_password(SecretString::from("correct horse battery")).await.unwrap();
+        let hash = hash_password(SecretString::from("correct horse battery"))
+            .await
+            .unwrap();
         assert!(hash.0.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify_password(SecretString::from("correct horse battery"), Some(hash.clone()))
-            .await
-            .unwrap());
-        assert!(!verify_password(SecretString::from("wrong horse battery"), Some(hash))
-            .await
-            .unwrap());
+        assert!(verify_password(
+            SecretString::from("correct horse battery"),
+            Some(hash.clone())
+        )
+        .await
+        .unwrap());
+        assert!(
+            !verify_password(SecretString::from("wrong horse battery"), Some(hash))
+                .await
+                .unwrap()
+        );
     }
 
     #[tokio::test]
     async fn unknown_users_never_verify() {
-        assert!(!verify_password(SecretString::from("anything at all"), None).await.unwrap());
+        assert!(
+            !verify_password(SecretString::from("anything at all"), None)
+                .await
+                .unwrap()
+        );
     }
 
     #[rstest::rstest]

@@ -93,8 +93,9 @@ async fn create_user(
     let db = Db::connect(&config.database_url, 2)
         .await
         .map_err(|e| format!("cannot open the database (DATABASE_URL): {e}"))?;
-    let user = crate::server::auth::register(&db, &email, &name, SecretString::from(password), admin)
-        .await
-        .map_err(field_message)?;
+    let user =
+        crate::server::auth::register(&db, &email, &name, SecretString::from(password), admin)
+            .await
+            .map_err(field_message)?;
     Ok(user.id)
 }

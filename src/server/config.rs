@@ -66,7 +66,7 @@ impl<F: Fn(&str) -> Result<String, std::env::VarError>> Vars<F> {
         T::Err: std::fmt::Display,
     {
         match self.get(name)? {
-        None => Ok(default),
+            None => Ok(default),
             Some(v) => v.trim().parse().map_err(|e| ConfigError {
                 variable: name,
                 message: format!("cannot parse {v:?}: {e}"),
@@ -98,7 +98,8 @@ impl Config {
                 })
             }
         };
-        let site_addr: SocketAddr = vars.parsed("LEPTOS_SITE_ADDR", ([127, 0, 0, 1], 3000).into())?;
+        let site_addr: SocketAddr =
+            vars.parsed("LEPTOS_SITE_ADDR", ([127, 0, 0, 1], 3000).into())?;
         let database_url =
             var("DATABASE_URL")?.unwrap_or_else(|| "sqlite://data/kiket.db?mode=rwc".into());
         if !(database_url.starts_with("sqlite:")
@@ -185,8 +186,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn from_map(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned().ok_or(std::env::VarError::NotPresent))
     }
 

@@ -8,8 +8,18 @@ use secrecy::SecretString;
 /// The demo accounts: (email, display name, password, admin).
 pub const ACCOUNTS: &[(&str, &str, &str, bool)] = &[
     ("admin@kiket.test", "Ada Admin", "kiket-admin-demo", true),
-    ("publisher@kiket.test", "Priya Publisher", "kiket-publisher-demo", false),
-    ("member@kiket.test", "Omar Orgmember", "kiket-member-demo", false),
+    (
+        "publisher@kiket.test",
+        "Priya Publisher",
+        "kiket-publisher-demo",
+        false,
+    ),
+    (
+        "member@kiket.test",
+        "Omar Orgmember",
+        "kiket-member-demo",
+        false,
+    ),
 ];
 
 /// Printed when the database already had data, so the logins are not lost from view.

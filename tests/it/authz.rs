@@ -3,7 +3,9 @@
 
 use crate::support::{client, email, spawn_app, Engine, TestApp};
 use kiket_marketplace::api::admin::{ListUsers, SetUserAdmin};
-use kiket_marketplace::api::auth::{ChangePassword, GetCurrentUser, KeptInput, SignIn, SignOut, SignUp};
+use kiket_marketplace::api::auth::{
+    ChangePassword, GetCurrentUser, KeptInput, SignIn, SignOut, SignUp,
+};
 use leptos::server_fn::ServerFn;
 use rstest::rstest;
 
@@ -41,12 +43,23 @@ fn table() -> Vec<Row> {
     vec![
         Row {
             path: SignUp::PATH,
-            form: |_| vec![("email", "x".into()), ("display_name", "X".into()), ("password", "short".into())],
+            form: |_| {
+                vec![
+                    ("email", "x".into()),
+                    ("display_name", "X".into()),
+                    ("password", "short".into()),
+                ]
+            },
             expect: [(Visitor, Allowed), (User, Allowed), (Admin, Allowed)],
         },
         Row {
             path: SignIn::PATH,
-            form: |_| vec![("email", "nobody@example.com".into()), ("password", "wrong password!".into())],
+            form: |_| {
+                vec![
+                    ("email", "nobody@example.com".into()),
+                    ("password", "wrong password!".into()),
+                ]
+            },
             expect: [(Visitor, Allowed), (User, Allowed), (Admin, Allowed)],
         },
         Row {
@@ -61,18 +74,40 @@ fn table() -> Vec<Row> {
         },
         Row {
             path: ChangePassword::PATH,
-            form: |_| vec![("current_password", "wrong".into()), ("new_password", "x".into())],
-            expect: [(Visitor, Unauthenticated), (User, Allowed), (Admin, Allowed)],
+            form: |_| {
+                vec![
+                    ("current_password", "wrong".into()),
+                    ("new_password", "x".into()),
+                ]
+            },
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Allowed),
+                (Admin, Allowed),
+            ],
         },
         Row {
             path: ListUsers::PATH,
             form: |_| vec![],
-            expect: [(Visitor, Unauthenticated), (User, Forbidden), (Admin, Allowed)],
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Forbidden),
+                (Admin, Allowed),
+            ],
         },
         Row {
             path: SetUserAdmin::PATH,
-            form: |c| vec![("user_id", c.other_user_id.clone()), ("admin", "true".into())],
-            expect: [(Visitor, Unauthenticated), (User, Forbidden), (Admin, Allowed)],
+            form: |c| {
+                vec![
+                    ("user_id", c.other_user_id.clone()),
+                    ("admin", "true".into()),
+                ]
+            },
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Forbidden),
+                (Admin, Allowed),
+            ],
         },
         // Sign-out last: it ends the session the other rows use.
         Row {
@@ -96,9 +131,13 @@ async fn client_for(app: &TestApp, role: Role) -> reqwest::Client {
 #[case::postgres(Engine::Postgres)]
 #[tokio::test]
 async fn every_server_fn_refuses_the_roles_it_must(#[case] engine: Engine) {
-    let Some(app) = spawn_app(engine).await else { return };
+    let Some(app) = spawn_app(engine).await else {
+        return;
+    };
     let ctx = Ctx {
-        other_user_id: app.create_user(&email("target"), "a long enough password", false).await,
+        other_user_id: app
+            .create_user(&email("target"), "a long enough password", false)
+            .await,
     };
     let mut failures = Vec::new();
     for role in [Visitor, User, Admin] {
@@ -107,16 +146,27 @@ async fn every_server_fn_refuses_the_roles_it_must(#[case] engine: Engine) {
             let expect = row.expect.iter().find(|(r, _)| *r == role).unwrap().1;
             let form = (row.form)(&ctx);
             let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let status = app.call_with(&client, row.path, &form).await.status().as_u16();
+            let status = app
+                .call_with(&client, row.path, &form)
+                .await
+                .status()
+                .as_u16();
             let ok = match expect {
                 Allowed => status != 401 && status != 403,
                 Unauthenticated => status == 401,
                 Forbidden => status == 403,
             };
             if !ok {
-                failures.push(format!("{} as {role:?}: expected {expect:?}, got {status}", row.path));
+                failures.push(format!(
+                    "{} as {role:?}: expected {expect:?}, got {status}",
+                    row.path
+                ));
             }
         }
     }
-    assert!(failures.is_empty(), "authorization table violated:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "authorization table violated:\n{}",
+        failures.join("\n")
+    );
 }

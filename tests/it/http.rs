@@ -1,7 +1,8 @@
 //! HTTP tests against the whole application on a random port, on SQLite and PostgreSQL.
 
 use crate::support::{
-    client, client_with_cookie, cookie_value, email, session_set_cookie, spawn_app, spawn_app_with, Engine,
+    client, client_with_cookie, cookie_value, email, session_set_cookie, spawn_app, spawn_app_with,
+    Engine,
 };
 use kiket_marketplace::api::auth::{ChangePassword, SignIn, SignOut, SignUp};
 use rstest::rstest;
@@ -13,27 +14,45 @@ const PASSWORD: &str = "a long enough password";
 #[case::postgres(Engine::Postgres)]
 #[tokio::test]
 async fn sign_up_creates_the_account_and_signs_it_in(#[case] engine: Engine) {
-    let Some(app) = spawn_app(engine).await else { return };
+    let Some(app) = spawn_app(engine).await else {
+        return;
+    };
     let email = email("new");
     let res = app
-        .call::<SignUp>(&[("email", &email), ("display_name", "Grace"), ("password", PASSWORD)])
+        .call::<SignUp>(&[
+            ("email", &email),
+            ("display_name", "Grace"),
+            ("password", PASSWORD),
+        ])
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["location"], "/account?welcome=1");
     let cookie = session_set_cookie(res.headers()).expect("session cookie");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
     assert!(cookie.contains("SameSite=Lax"), "{cookie}");
-    assert!(!cookie.contains("Secure"), "plain-http deployments cannot use Secure: {cookie}");
-    assert_eq!(app.whoami(&app.client).await.as_deref(), Some(email.as_str()));
+    assert!(
+        !cookie.contains("Secure"),
+        "plain-http deployments cannot use Secure: {cookie}"
+    );
+    assert_eq!(
+        app.whoami(&app.client).await.as_deref(),
+        Some(email.as_str())
+    );
 }
 
 #[tokio::test]
 async fn cookies_are_secure_when_the_public_url_is_https() {
-    let app = spawn_app_with(Engine::Sqlite, |c| c.public_url = "https://market.example.com".into())
-        .await
-        .unwrap();
+    let app = spawn_app_with(Engine::Sqlite, |c| {
+        c.public_url = "https://market.example.com".into()
+    })
+    .await
+    .unwrap();
     let res = app
-        .call::<SignUp>(&[("email", &email("s")), ("display_name", "S"), ("password", PASSWORD)])
+        .call::<SignUp>(&[
+            ("email", &email("s")),
+            ("display_name", "S"),
+            ("password", PASSWORD),
+        ])
         .await;
     let cookie = session_set_cookie(res.headers()).expect("session cookie");
     assert!(cookie.contains("Secure"), "{cookie}");
@@ -44,11 +63,17 @@ async fn cookies_are_secure_when_the_public_url_is_https() {
 #[case::postgres(Engine::Postgres)]
 #[tokio::test]
 async fn a_duplicate_email_is_refused_next_to_the_field(#[case] engine: Engine) {
-    let Some(app) = spawn_app(engine).await else { return };
+    let Some(app) = spawn_app(engine).await else {
+        return;
+    };
     let email = email("dup");
     app.sign_up_with(&client(), &email, PASSWORD).await;
     let res = app
-        .call::<SignUp>(&[("email", &email.to_uppercase()), ("display_name", "Again"), ("password", PASSWORD)])
+        .call::<SignUp>(&[
+            ("email", &email.to_uppercase()),
+            ("display_name", "Again"),
+            ("password", PASSWORD),
+        ])
         .await;
     assert_eq!(res.status(), 422);
     let body: serde_json::Value = res.json().await.unwrap();
@@ -69,7 +94,11 @@ async fn bad_sign_up_input_names_its_field(
 ) {
     let app = spawn_app(Engine::Sqlite).await.unwrap();
     let res = app
-        .call::<SignUp>(&[("email", email), ("display_name", name), ("password", password)])
+        .call::<SignUp>(&[
+            ("email", email),
+            ("display_name", name),
+            ("password", password),
+        ])
         .await;
     assert_eq!(res.status(), 422);
     let body: serde_json::Value = res.json().await.unwrap();
@@ -83,14 +112,21 @@ async fn bad_sign_up_input_names_its_field(
 #[case::postgres(Engine::Postgres)]
 #[tokio::test]
 async fn wrong_password_and_unknown_email_get_the_same_answer(#[case] engine: Engine) {
-    let Some(app) = spawn_app(engine).await else { return };
+    let Some(app) = spawn_app(engine).await else {
+        return;
+    };
     let email = email("who");
     app.create_user(&email, PASSWORD, false).await;
-    let wrong = app.call::<SignIn>(&[("email", &email), ("password", "not the password")]).await;
+    let wrong = app
+        .call::<SignIn>(&[("email", &email), ("password", "not the password")])
+        .await;
     assert_eq!(wrong.status(), 422);
     let wrong: serde_json::Value = wrong.json().await.unwrap();
     let unknown = app
-        .call::<SignIn>(&[("email", "nobody@example.com"), ("password", "not the password")])
+        .call::<SignIn>(&[
+            ("email", "nobody@example.com"),
+            ("password", "not the password"),
+        ])
         .await;
     let unknown: serde_json::Value = unknown.json().await.unwrap();
     assert_eq!(wrong, unknown);
@@ -102,17 +138,25 @@ async fn wrong_password_and_unknown_email_get_the_same_answer(#[case] engine: En
 #[case::postgres(Engine::Postgres)]
 #[tokio::test]
 async fn five_failed_sign_ins_lock_the_account_for_fifteen_minutes(#[case] engine: Engine) {
-    let Some(app) = spawn_app(engine).await else { return };
+    let Some(app) = spawn_app(engine).await else {
+        return;
+    };
     let email = email("lock");
     app.create_user(&email, PASSWORD, false).await;
     for attempt in 1..=4 {
-        let res = app.call::<SignIn>(&[("email", &email), ("password", "wrong password!!")]).await;
+        let res = app
+            .call::<SignIn>(&[("email", &email), ("password", "wrong password!!")])
+            .await;
         assert_eq!(res.status(), 422, "attempt {attempt}");
     }
-    let fifth = app.call::<SignIn>(&[("email", &email), ("password", "wrong password!!")]).await;
+    let fifth = app
+        .call::<SignIn>(&[("email", &email), ("password", "wrong password!!")])
+        .await;
     assert_eq!(fifth.status(), 429);
     // Even the right password is refused now, with a message that says how long to wait.
-    let right = app.call::<SignIn>(&[("email", &email), ("password", PASSWORD)]).await;
+    let right = app
+        .call::<SignIn>(&[("email", &email), ("password", PASSWORD)])
+        .await;
     assert_eq!(right.status(), 429);
     let body: serde_json::Value = right.json().await.unwrap();
     insta::assert_json_snapshot!("locked", body);
@@ -124,21 +168,31 @@ async fn five_failed_sign_ins_lock_the_account_for_fifteen_minutes(#[case] engin
 #[case::postgres(Engine::Postgres)]
 #[tokio::test]
 async fn the_session_id_changes_at_sign_in_and_the_old_one_is_worthless(#[case] engine: Engine) {
-    let Some(app) = spawn_app(engine).await else { return };
+    let Some(app) = spawn_app(engine).await else {
+        return;
+    };
     let email = email("cycle");
     app.create_user(&email, PASSWORD, false).await;
     // A failed plain-form sign-in starts an anonymous session (it keeps the typed email).
     let failed = app
-        .post_form::<SignIn>("/signin", &[("email", &email), ("password", "wrong password!!")])
+        .post_form::<SignIn>(
+            "/signin",
+            &[("email", &email), ("password", "wrong password!!")],
+        )
         .await;
     assert_eq!(failed.status(), 302);
     let before = cookie_value(&session_set_cookie(failed.headers()).expect("anonymous session"));
 
-    let ok = app.call::<SignIn>(&[("email", &email), ("password", PASSWORD)]).await;
+    let ok = app
+        .call::<SignIn>(&[("email", &email), ("password", PASSWORD)])
+        .await;
     assert_eq!(ok.status(), 200);
     let after = cookie_value(&session_set_cookie(ok.headers()).expect("new session cookie"));
     assert_ne!(before, after, "sign-in must issue a new session id");
-    assert_eq!(app.whoami(&client_with_cookie(&after)).await.as_deref(), Some(email.as_str()));
+    assert_eq!(
+        app.whoami(&client_with_cookie(&after)).await.as_deref(),
+        Some(email.as_str())
+    );
     assert_eq!(app.whoami(&client_with_cookie(&before)).await, None);
 }
 
@@ -147,16 +201,24 @@ async fn the_session_id_changes_at_sign_in_and_the_old_one_is_worthless(#[case] 
 #[case::postgres(Engine::Postgres)]
 #[tokio::test]
 async fn sign_out_ends_the_session(#[case] engine: Engine) {
-    let Some(app) = spawn_app(engine).await else { return };
+    let Some(app) = spawn_app(engine).await else {
+        return;
+    };
     let email = email("out");
     app.create_user(&email, PASSWORD, false).await;
-    let ok = app.call::<SignIn>(&[("email", &email), ("password", PASSWORD)]).await;
+    let ok = app
+        .call::<SignIn>(&[("email", &email), ("password", PASSWORD)])
+        .await;
     let session = cookie_value(&session_set_cookie(ok.headers()).unwrap());
     let out = app.call::<SignOut>(&[]).await;
     assert_eq!(out.status(), 200);
     assert_eq!(out.headers()["location"], "/");
     assert_eq!(app.whoami(&app.client).await, None);
-    assert_eq!(app.whoami(&client_with_cookie(&session)).await, None, "old cookie still works");
+    assert_eq!(
+        app.whoami(&client_with_cookie(&session)).await,
+        None,
+        "old cookie still works"
+    );
 }
 
 #[rstest]
@@ -164,14 +226,20 @@ async fn sign_out_ends_the_session(#[case] engine: Engine) {
 #[case::postgres(Engine::Postgres)]
 #[tokio::test]
 async fn changing_the_password_ends_other_sessions(#[case] engine: Engine) {
-    let Some(app) = spawn_app(engine).await else { return };
+    let Some(app) = spawn_app(engine).await else {
+        return;
+    };
     let email = email("pw");
     app.create_user(&email, PASSWORD, false).await;
     let laptop = client();
     let phone = client();
     for c in [&laptop, &phone] {
         let res = app
-            .call_with(c, <SignIn as leptos::server_fn::ServerFn>::PATH, &[("email", &email), ("password", PASSWORD)])
+            .call_with(
+                c,
+                <SignIn as leptos::server_fn::ServerFn>::PATH,
+                &[("email", &email), ("password", PASSWORD)],
+            )
             .await;
         assert_eq!(res.status(), 200);
     }
@@ -179,7 +247,10 @@ async fn changing_the_password_ends_other_sessions(#[case] engine: Engine) {
         .call_with(
             &laptop,
             <ChangePassword as leptos::server_fn::ServerFn>::PATH,
-            &[("current_password", "not my password"), ("new_password", "another long password")],
+            &[
+                ("current_password", "not my password"),
+                ("new_password", "another long password"),
+            ],
         )
         .await;
     assert_eq!(wrong.status(), 422);
@@ -187,15 +258,22 @@ async fn changing_the_password_ends_other_sessions(#[case] engine: Engine) {
         .call_with(
             &laptop,
             <ChangePassword as leptos::server_fn::ServerFn>::PATH,
-            &[("current_password", PASSWORD), ("new_password", "another long password")],
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "another long password"),
+            ],
         )
         .await;
     assert_eq!(changed.status(), 200);
     assert_eq!(app.whoami(&laptop).await.as_deref(), Some(email.as_str()));
     assert_eq!(app.whoami(&phone).await, None);
-    let old = app.call::<SignIn>(&[("email", &email), ("password", PASSWORD)]).await;
+    let old = app
+        .call::<SignIn>(&[("email", &email), ("password", PASSWORD)])
+        .await;
     assert_eq!(old.status(), 422);
-    let new = app.call::<SignIn>(&[("email", &email), ("password", "another long password")]).await;
+    let new = app
+        .call::<SignIn>(&[("email", &email), ("password", "another long password")])
+        .await;
     assert_eq!(new.status(), 200);
 }
 
@@ -205,22 +283,40 @@ async fn plain_form_posts_redirect_back_with_the_error_and_keep_the_input() {
     let res = app
         .post_form::<SignUp>(
             "/signup",
-            &[("email", "kept@example.com"), ("display_name", "Kept Name"), ("password", "short")],
+            &[
+                ("email", "kept@example.com"),
+                ("display_name", "Kept Name"),
+                ("password", "short"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 302);
     let location = res.headers()["location"].to_str().unwrap().to_string();
     assert!(location.contains("__err="), "{location}");
-    assert!(!location.contains("short"), "the password must not travel in the URL: {location}");
+    assert!(
+        !location.contains("short"),
+        "the password must not travel in the URL: {location}"
+    );
     let page = app.client.get(&location).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains(r#"value="kept@example.com""#), "email kept");
     assert!(html.contains(r#"value="Kept Name""#), "name kept");
     assert!(html.contains("Use at least 12 characters"), "error shown");
-    assert!(!html.contains(r#"value="short""#), "password never rendered back");
+    assert!(
+        !html.contains(r#"value="short""#),
+        "password never rendered back"
+    );
     // The kept input is shown once.
-    let again = app.client.get(app.url("/signup")).send().await.unwrap().text().await.unwrap();
+    let again = app
+        .client
+        .get(app.url("/signup"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!again.contains("kept@example.com"));
 }
 
@@ -230,12 +326,26 @@ async fn plain_form_sign_in_redirects_to_next_on_this_site_only() {
     let email = email("next");
     app.create_user(&email, PASSWORD, false).await;
     let res = app
-        .post_form::<SignIn>("/signin", &[("email", &email), ("password", PASSWORD), ("next", "//evil.example/x")])
+        .post_form::<SignIn>(
+            "/signin",
+            &[
+                ("email", &email),
+                ("password", PASSWORD),
+                ("next", "//evil.example/x"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 302);
     assert_eq!(res.headers()["location"], "/");
     let res = app
-        .post_form::<SignIn>("/signin", &[("email", &email), ("password", PASSWORD), ("next", "/account")])
+        .post_form::<SignIn>(
+            "/signin",
+            &[
+                ("email", &email),
+                ("password", PASSWORD),
+                ("next", "/account"),
+            ],
+        )
         .await;
     assert_eq!(res.headers()["location"], "/account");
 }
@@ -245,11 +355,16 @@ async fn plain_form_sign_in_redirects_to_next_on_this_site_only() {
 #[case::postgres(Engine::Postgres)]
 #[tokio::test]
 async fn healthz_reports_the_database(#[case] engine: Engine) {
-    let Some(app) = spawn_app(engine).await else { return };
+    let Some(app) = spawn_app(engine).await else {
+        return;
+    };
     let ok = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(ok.status(), 200);
     let body: serde_json::Value = ok.json().await.unwrap();
-    assert_eq!(body, serde_json::json!({ "status": "ok", "database": "ok" }));
+    assert_eq!(
+        body,
+        serde_json::json!({ "status": "ok", "database": "ok" })
+    );
 
     app.state.db.pool.close().await;
     let down = app.client.get(app.url("/healthz")).send().await.unwrap();
@@ -268,7 +383,12 @@ async fn pages_render_and_unknown_paths_are_404() {
     assert!(html.contains("<title>Kiket Marketplace</title>"), "{html}");
     assert!(html.contains(r#"href="/signin""#));
 
-    let missing = app.client.get(app.url("/no/such/page")).send().await.unwrap();
+    let missing = app
+        .client
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), 404);
     assert!(missing.text().await.unwrap().contains("Page not found"));
 
@@ -288,6 +408,8 @@ async fn pages_render_and_unknown_paths_are_404() {
 async fn oversized_bodies_are_refused() {
     let app = spawn_app(Engine::Sqlite).await.unwrap();
     let big = "x".repeat(kiket_marketplace::server::startup::BODY_LIMIT + 1);
-    let res = app.call::<SignIn>(&[("email", "a@example.com"), ("password", &big)]).await;
+    let res = app
+        .call::<SignIn>(&[("email", "a@example.com"), ("password", &big)])
+        .await;
     assert_eq!(res.status(), 413);
 }

@@ -14,21 +14,34 @@ fn hash() -> users::PasswordHash {
 #[case::postgres(Engine::Postgres)]
 #[tokio::test]
 async fn users_are_created_found_and_unique_by_email(#[case] engine: Engine) {
-    let Some((db, _fresh)) = db(engine).await else { return };
+    let Some((db, _fresh)) = db(engine).await else {
+        return;
+    };
     let email = Email::parse("Ada@Example.com").unwrap();
     let name = DisplayName::parse("Ada").unwrap();
-    let created = users::create(&db.pool, &email, &name, &hash(), false).await.unwrap();
+    let created = users::create(&db.pool, &email, &name, &hash(), false)
+        .await
+        .unwrap();
     assert_eq!(created.email, "ada@example.com");
 
-    let found = users::find_by_email(&db.pool, &email).await.unwrap().unwrap();
+    let found = users::find_by_email(&db.pool, &email)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(found.id, created.id);
     assert!(!found.is_admin);
     assert_eq!(found.locked_until, None);
-    let by_id = users::find_by_id(&db.pool, &created.id).await.unwrap().unwrap();
+    let by_id = users::find_by_id(&db.pool, &created.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(by_id.display_name, "Ada");
 
     let again = users::create(&db.pool, &email, &name, &hash(), false).await;
-    assert!(matches!(again, Err(users::CreateError::EmailTaken)), "{again:?}");
+    assert!(
+        matches!(again, Err(users::CreateError::EmailTaken)),
+        "{again:?}"
+    );
     assert_eq!(users::count(&db.pool).await.unwrap(), 1);
 }
 
@@ -37,24 +50,50 @@ async fn users_are_created_found_and_unique_by_email(#[case] engine: Engine) {
 #[case::postgres(Engine::Postgres)]
 #[tokio::test]
 async fn five_failures_within_the_window_lock_the_account(#[case] engine: Engine) {
-    let Some((db, _fresh)) = db(engine).await else { return };
+    let Some((db, _fresh)) = db(engine).await else {
+        return;
+    };
     let email = Email::parse("lock@example.com").unwrap();
-    let user = users::create(&db.pool, &email, &DisplayName::parse("L").unwrap(), &hash(), false)
-        .await
-        .unwrap();
+    let user = users::create(
+        &db.pool,
+        &email,
+        &DisplayName::parse("L").unwrap(),
+        &hash(),
+        false,
+    )
+    .await
+    .unwrap();
     let t0 = 1_800_000_000_000_i64;
     // An old failure outside the window does not count.
-    assert_eq!(users::record_failure(&db.pool, &user.id, t0 - users::FAILURE_WINDOW_MS - 1).await.unwrap(), None);
+    assert_eq!(
+        users::record_failure(&db.pool, &user.id, t0 - users::FAILURE_WINDOW_MS - 1)
+            .await
+            .unwrap(),
+        None
+    );
     for i in 0..4 {
-        assert_eq!(users::record_failure(&db.pool, &user.id, t0 + i).await.unwrap(), None);
+        assert_eq!(
+            users::record_failure(&db.pool, &user.id, t0 + i)
+                .await
+                .unwrap(),
+            None
+        );
     }
-    let locked = users::record_failure(&db.pool, &user.id, t0 + 10).await.unwrap();
+    let locked = users::record_failure(&db.pool, &user.id, t0 + 10)
+        .await
+        .unwrap();
     assert_eq!(locked, Some(t0 + 10 + users::LOCK_MS));
-    let stored = users::find_by_id(&db.pool, &user.id).await.unwrap().unwrap();
+    let stored = users::find_by_id(&db.pool, &user.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.locked_until, locked);
 
     users::clear_failures(&db.pool, &user.id).await.unwrap();
-    let cleared = users::find_by_id(&db.pool, &user.id).await.unwrap().unwrap();
+    let cleared = users::find_by_id(&db.pool, &user.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(cleared.locked_until, None);
 }
 
@@ -63,7 +102,9 @@ async fn five_failures_within_the_window_lock_the_account(#[case] engine: Engine
 #[case::postgres(Engine::Postgres)]
 #[tokio::test]
 async fn password_changes_move_the_epoch_and_admins_are_counted(#[case] engine: Engine) {
-    let Some((db, _fresh)) = db(engine).await else { return };
+    let Some((db, _fresh)) = db(engine).await else {
+        return;
+    };
     let user = users::create(
         &db.pool,
         &Email::parse("e@example.com").unwrap(),
@@ -77,14 +118,19 @@ async fn password_changes_move_the_epoch_and_admins_are_counted(#[case] engine: 
     let epoch = users::set_password(&db.pool, &user.id, &users::PasswordHash("new".into()))
         .await
         .unwrap();
-    let stored = users::find_by_id(&db.pool, &user.id).await.unwrap().unwrap();
+    let stored = users::find_by_id(&db.pool, &user.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.password_changed_at, epoch);
     assert!(epoch > user.password_changed_at);
     assert_eq!(stored.password_hash.0, "new");
 
     assert_eq!(users::count_admins(&db.pool).await.unwrap(), 0);
     assert!(users::set_admin(&db.pool, &user.id, true).await.unwrap());
-    assert!(!users::set_admin(&db.pool, "usr_missing", true).await.unwrap());
+    assert!(!users::set_admin(&db.pool, "usr_missing", true)
+        .await
+        .unwrap());
     assert_eq!(users::count_admins(&db.pool).await.unwrap(), 1);
     let listed = users::list(&db.pool, 10, 0).await.unwrap();
     assert_eq!(listed.len(), 1);
@@ -96,7 +142,9 @@ async fn password_changes_move_the_epoch_and_admins_are_counted(#[case] engine: 
 #[case::postgres(Engine::Postgres)]
 #[tokio::test]
 async fn audit_entries_are_kept_newest_first(#[case] engine: Engine) {
-    let Some((db, _fresh)) = db(engine).await else { return };
+    let Some((db, _fresh)) = db(engine).await else {
+        return;
+    };
     for action in ["user.created", "user.signed_in"] {
         audit::record(
             &db.pool,
@@ -112,7 +160,9 @@ async fn audit_entries_are_kept_newest_first(#[case] engine: Engine) {
         .unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(2)).await;
     }
-    let rows = audit::for_target(&db.pool, "user", "usr_1", 10).await.unwrap();
+    let rows = audit::for_target(&db.pool, "user", "usr_1", 10)
+        .await
+        .unwrap();
     let actions: Vec<_> = rows.iter().map(|r| r.action.as_str()).collect();
     assert_eq!(actions, ["user.signed_in", "user.created"]);
     assert_eq!(rows[0].actor_id.as_deref(), Some("usr_1"));
@@ -124,7 +174,9 @@ async fn audit_entries_are_kept_newest_first(#[case] engine: Engine) {
 #[case::postgres(Engine::Postgres)]
 #[tokio::test]
 async fn migrations_are_idempotent(#[case] engine: Engine) {
-    let Some((db, _fresh)) = db(engine).await else { return };
+    let Some((db, _fresh)) = db(engine).await else {
+        return;
+    };
     db.migrate().await.unwrap();
     assert!(db.ping().await);
 }

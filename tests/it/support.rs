@@ -34,7 +34,10 @@ pub async fn fresh_db(engine: Engine) -> Option<FreshDb> {
         Engine::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite://{}/kiket.db?mode=rwc", dir.path().display());
-            Some(FreshDb { url, _dir: Some(dir) })
+            Some(FreshDb {
+                url,
+                _dir: Some(dir),
+            })
         }
         Engine::Postgres => {
             let Ok(base) = std::env::var("TEST_PG_DATABASE_URL") else {
@@ -62,7 +65,9 @@ pub async fn fresh_db(engine: Engine) -> Option<FreshDb> {
 pub async fn db(engine: Engine) -> Option<(Db, FreshDb)> {
     let fresh = fresh_db(engine).await?;
     let _guard = PG_SETUP.lock().await;
-    let db = Db::connect(&fresh.url, 5).await.expect("connect and migrate");
+    let db = Db::connect(&fresh.url, 5)
+        .await
+        .expect("connect and migrate");
     Some((db, fresh))
 }
 
@@ -99,7 +104,9 @@ pub async fn spawn_app_with(engine: Engine, tweak: impl FnOnce(&mut Config)) -> 
         build_state(config).await.expect("state")
     };
     let router = build_router(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(serve(listener, router, std::future::pending()));
     Some(TestApp {
@@ -142,7 +149,11 @@ impl TestApp {
     }
 
     /// Posts `form` to server fn `S` as a browser without JavaScript does (HTML form, Referer).
-    pub async fn post_form<S: ServerFn>(&self, referer: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn post_form<S: ServerFn>(
+        &self,
+        referer: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
         self.client
             .post(self.url(fn_url::<S>()))
             .header("accept", "text/html,application/xhtml+xml")
@@ -159,10 +170,18 @@ impl TestApp {
             .call_with(
                 client,
                 fn_url::<kiket_marketplace::api::auth::SignUp>(),
-                &[("email", email), ("display_name", "Test User"), ("password", password)],
+                &[
+                    ("email", email),
+                    ("display_name", "Test User"),
+                    ("password", password),
+                ],
             )
             .await;
-        assert!(res.status().is_success(), "sign-up failed: {}", res.text().await.unwrap_or_default());
+        assert!(
+            res.status().is_success(),
+            "sign-up failed: {}",
+            res.text().await.unwrap_or_default()
+        );
     }
 
     /// Creates an account directly (for role set-up) and returns its id.
@@ -207,7 +226,9 @@ impl TestApp {
             .await;
         assert!(res.status().is_success());
         let body: serde_json::Value = res.json().await.expect("json");
-        body.get("email").and_then(|e| e.as_str()).map(str::to_string)
+        body.get("email")
+            .and_then(|e| e.as_str())
+            .map(str::to_string)
     }
 }
 

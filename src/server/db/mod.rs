@@ -7,7 +7,7 @@
 pub mod audit;
 pub mod users;
 
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::{AnyPool, PgPool, SqlitePool};
 use std::time::Duration;
 
@@ -68,7 +68,9 @@ pub fn is_unique_violation(err: &sqlx::Error, constraint: &str) -> bool {
 }
 
 fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
         None
@@ -86,7 +88,10 @@ impl Db {
         } else {
             Backend::Postgres
         };
-        if let Some(parent) = sqlite_file(url).as_deref().and_then(std::path::Path::parent) {
+        if let Some(parent) = sqlite_file(url)
+            .as_deref()
+            .and_then(std::path::Path::parent)
+        {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
             }
@@ -126,7 +131,11 @@ impl Db {
     pub async fn migrate(&self) -> Result<(), sqlx::Error> {
         match self.backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await?,
+            Backend::Postgres => {
+                sqlx::migrate!("migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
         }
         Ok(())
     }

@@ -106,11 +106,15 @@ pub async fn create(
 }
 
 /// Finds a user by normalised email.
-pub async fn find_by_email(pool: &AnyPool, email: &Email) -> Result<Option<UserRecord>, sqlx::Error> {
-    let row: Option<Tuple> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
-        .bind(email.as_str())
-        .fetch_optional(pool)
-        .await?;
+pub async fn find_by_email(
+    pool: &AnyPool,
+    email: &Email,
+) -> Result<Option<UserRecord>, sqlx::Error> {
+    let row: Option<Tuple> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
+            .bind(email.as_str())
+            .fetch_optional(pool)
+            .await?;
     Ok(row.map(from_tuple))
 }
 
@@ -163,12 +167,18 @@ pub async fn count_admins(pool: &AnyPool) -> Result<i64, sqlx::Error> {
 
 /// Number of users.
 pub async fn count(pool: &AnyPool) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users").fetch_one(pool).await?;
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users")
+        .fetch_one(pool)
+        .await?;
     Ok(n)
 }
 
 /// Users ordered by email, for the admin page.
-pub async fn list(pool: &AnyPool, limit: i64, offset: i64) -> Result<Vec<UserSummary>, sqlx::Error> {
+pub async fn list(
+    pool: &AnyPool,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<UserSummary>, sqlx::Error> {
     let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
         "SELECT id, email, display_name, is_admin, created_at FROM users \
          ORDER BY email LIMIT $1 OFFSET $2",
@@ -179,13 +189,15 @@ pub async fn list(pool: &AnyPool, limit: i64, offset: i64) -> Result<Vec<UserSum
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, email, display_name, is_admin, created_at)| UserSummary {
-            id,
-            email,
-            display_name,
-            is_admin: is_admin != 0,
-            created_at,
-        })
+        .map(
+            |(id, email, display_name, is_admin, created_at)| UserSummary {
+                id,
+                email,
+                display_name,
+                is_admin: is_admin != 0,
+                created_at,
+            },
+        )
         .collect())
 }
 
@@ -197,7 +209,11 @@ pub const FAILURE_WINDOW_MS: i64 = 15 * 60 * 1000;
 pub const LOCK_MS: i64 = 15 * 60 * 1000;
 
 /// Records a failed sign-in at `now`; returns the lock end when this failure locks the account.
-pub async fn record_failure(pool: &AnyPool, id: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
+pub async fn record_failure(
+    pool: &AnyPool,
+    id: &str,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query("INSERT INTO sign_in_failures (id, user_id, failed_at) VALUES ($1, $2, $3)")
         .bind(new_id("sif"))
