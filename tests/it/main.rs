@@ -3,5 +3,6 @@
 mod authz;
 mod cli;
 mod http;
+mod kiket_cli;
 mod repository;
 mod support;

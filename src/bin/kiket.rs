@@ -1,0 +1,497 @@
+//! `kiket`: the publisher CLI. Scaffolds an extension, lints its manifest with the same code the
+//! marketplace runs, and packages it the way the marketplace accepts it.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use kiket_marketplace::model::manifest::diag::Severity;
+use kiket_marketplace::model::manifest::names::ExtensionKey;
+use kiket_marketplace::model::manifest::{lint_bytes, Lint};
+use kiket_marketplace::model::package::{
+    find_manifest, EXCLUDED_DIRS, MAX_COMPRESSED_BYTES, MAX_ENTRIES, MAX_UNPACKED_BYTES,
+};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Kiket extensions: scaffold, lint and package.
+#[derive(Debug, Parser)]
+#[command(name = "kiket", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Top,
+}
+
+#[derive(Debug, Subcommand)]
+enum Top {
+    /// Work on extensions.
+    #[command(subcommand)]
+    Extensions(Extensions),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum DialectArg {
+    /// `manifest_version: 2` in extension.yaml.
+    #[value(name = "2")]
+    V2,
+    /// `model_version: "1.0"` in .kiket/manifest.yaml.
+    #[value(name = "1.0")]
+    V1,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Extensions {
+    /// Create a new extension project in ./NAME.
+    Scaffold {
+        /// Extension name; its key is derived from it (`My Sync` → `my-sync`).
+        name: String,
+        /// Manifest dialect.
+        #[arg(long, value_enum, default_value = "2")]
+        dialect: DialectArg,
+        /// Directory to create (default: the key).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Check a manifest (a project directory or the manifest file).
+    Lint {
+        /// Project directory or manifest file.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Build dist/<key>-<version>.tar.gz from a project directory.
+    Package {
+        /// Project directory.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Where to write the archive (default: PATH/dist).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+}
+
+/// Exit codes: 0 clean, 1 the manifest has errors, 2 the input could not be used.
+const EXIT_ERRORS: u8 = 1;
+const EXIT_UNUSABLE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let Top::Extensions(cmd) = cli.command;
+    let result = match cmd {
+        Extensions::Scaffold { name, dialect, dir } => scaffold(&name, dialect, dir),
+        Extensions::Lint { path, format } => lint_cmd(&path, format),
+        Extensions::Package {
+            path,
+            output,
+            format,
+        } => package_cmd(&path, output, format),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_UNUSABLE)
+        }
+    }
+}
+
+/// Locates the manifest of a project directory, or takes the file given.
+fn manifest_file(path: &Path) -> Result<PathBuf, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if meta.is_file() {
+        return Ok(path.to_path_buf());
+    }
+    let mut candidates = Vec::new();
+    for rel in ["extension.yaml", ".kiket/manifest.yaml"] {
+        if path.join(rel).is_file() {
+            candidates.push(rel.to_string());
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir(path.join(".kiket/extensions")) {
+        for entry in entries.flatten() {
+            let rel = format!(
+                ".kiket/extensions/{}/manifest.yaml",
+                entry.file_name().to_string_lossy()
+            );
+            if path.join(&rel).is_file() {
+                candidates.push(rel);
+            }
+        }
+    }
+    let rel = find_manifest(candidates.iter().map(String::as_str))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path.join(rel))
+}
+
+fn read_lint(file: &Path) -> Result<Lint, String> {
+    let meta = std::fs::metadata(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    if meta.len() > 8 * 1024 * 1024 {
+        return Err(format!(
+            "{}: {} MB is far too large for a manifest",
+            file.display(),
+            meta.len() / (1024 * 1024)
+        ));
+    }
+    let bytes = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    Ok(lint_bytes(&bytes))
+}
+
+fn print_lint(file: &Path, lint: &Lint, format: Format) {
+    match format {
+        Format::Json => {
+            let out = serde_json::json!({
+                "manifest": file.display().to_string(),
+                "dialect": lint.dialect.map(|d| d.as_str()),
+                "diagnostics": lint.diagnostics,
+            });
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+        Format::Human => {
+            for d in &lint.diagnostics {
+                let sev = match d.severity {
+                    Severity::Error => "error",
+                    Severity::Warning => "warning",
+                };
+                let path = if d.path.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", d.path)
+                };
+                println!(
+                    "{}:{}:{}: {sev}: {}{path}",
+                    file.display(),
+                    d.line,
+                    d.column,
+                    d.message
+                );
+            }
+            let (e, w) = (lint.errors(), lint.warnings());
+            if e == 0 && w == 0 {
+                println!("{}: clean", file.display());
+            } else {
+                println!("{}: {e} error(s), {w} warning(s)", file.display());
+            }
+        }
+    }
+}
+
+fn lint_cmd(path: &Path, format: Format) -> Result<u8, String> {
+    let file = manifest_file(path)?;
+    let lint = read_lint(&file)?;
+    print_lint(&file, &lint, format);
+    Ok(if lint.errors() > 0 { EXIT_ERRORS } else { 0 })
+}
+
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.trim().chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+fn title(name: &str) -> String {
+    if name.contains(' ') || name.chars().any(|c| c.is_uppercase()) {
+        return name.trim().to_string();
+    }
+    name.split(['-', '_'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn manifest_v2(key: &str, name: &str) -> String {
+    format!(
+        r#"manifest_version: 2
+extension:
+  key: {key}
+  name: {name}
+  version: 0.1.0
+  runtime: external
+  description: {name} for Kiket projects.
+  base_url: https://{key}.example.com
+  permissions: [issues:read, comments:write]
+  categories: [productivity]
+triggers:
+  - event: issue.created
+    handler: /webhooks/issue-created
+settings:
+  - key: API_TOKEN
+    label: API token
+    type: secret
+    required: true
+    description: Token of the service this extension talks to.
+  - key: channel
+    label: Channel
+    type: string
+    default: general
+"#
+    )
+}
+
+fn manifest_v1(key: &str, name: &str) -> String {
+    format!(
+        r#"model_version: "1.0"
+extension:
+  id: {key}
+  name: {name}
+  version: 0.1.0
+  description: {name} for Kiket projects.
+  delivery: http
+  callback:
+    url: https://{key}.example.com/kiket
+    timeout: 10000
+  activationEvents: [issue.created]
+  permissions: [issues:read, comments:write]
+  categories: [productivity]
+  configuration:
+    channel:
+      type: string
+      label: Channel
+      default: general
+  secrets:
+    - key: API_TOKEN
+      label: API token
+      description: Token of the service this extension talks to.
+      required: true
+"#
+    )
+}
+
+fn scaffold(name: &str, dialect: DialectArg, dir: Option<PathBuf>) -> Result<u8, String> {
+    let key = slug(name);
+    ExtensionKey::parse(&key).map_err(|e| format!("cannot derive a key from {name:?}: {e}"))?;
+    let display = title(name);
+    let dir = dir.unwrap_or_else(|| PathBuf::from(&key));
+    if dir.exists()
+        && std::fs::read_dir(&dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(format!("{} already exists and is not empty", dir.display()));
+    }
+    let (manifest_path, manifest) = match dialect {
+        DialectArg::V2 => ("extension.yaml", manifest_v2(&key, &display)),
+        DialectArg::V1 => (".kiket/manifest.yaml", manifest_v1(&key, &display)),
+    };
+    let files: Vec<(&str, String)> = vec![
+        (manifest_path, manifest),
+        (
+            "README.md",
+            format!(
+                "# {display}\n\n{display} for Kiket projects.\n\n## What it does\n\nWhen an issue is created in a project that installed it, the extension receives a signed\n`issue.created` delivery and can act on it.\n\n## Settings\n\n| setting | what |\n|---|---|\n| API token | token of the service this extension talks to (kept encrypted) |\n| Channel | where messages go (default `general`) |\n"
+            ),
+        ),
+        ("CHANGELOG.md", "# Changelog\n\n## 0.1.0\n\n- First version.\n".to_string()),
+        (
+            "docs/getting-started.md",
+            format!(
+                "# Getting started with {display}\n\n1. Install the extension from the Kiket marketplace into a project.\n2. Enter your API token in the setup wizard; it is stored encrypted.\n3. Create an issue: the extension receives `issue.created`.\n\nTo try your handler locally, send the sample payload with\n`kiket extensions replay --payload replay/issue.created.json --url http://localhost:8080/webhooks/issue-created --secret whsec_…`.\n"
+            ),
+        ),
+        (
+            "replay/issue.created.json",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "id": "evt_sample",
+                "event": "issue.created",
+                "event_version": "v1",
+                "occurred_at": "2026-01-01T00:00:00Z",
+                "organization": { "id": "org_sample", "slug": "acme" },
+                "project": { "id": "prj_sample", "slug": "web" },
+                "installation": { "id": "ins_sample", "extension": key, "version": "0.1.0" },
+                "data": { "issue": { "id": 42, "title": "Test" } },
+                "secrets": {},
+                "secret_status": { "missing": ["API_TOKEN"] },
+                "api": { "base_url": "http://localhost:3000/api/v1", "token_header": "X-Kiket-Runtime-Token" }
+            }))
+            .unwrap_or_default()
+                + "\n",
+        ),
+    ];
+    for (rel, content) in &files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, content).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    let lint = lint_bytes(files[0].1.as_bytes());
+    debug_assert_eq!(lint.errors(), 0);
+    println!(
+        "Created {} ({} dialect {}) in {}",
+        key,
+        display,
+        match dialect {
+            DialectArg::V2 => "2",
+            DialectArg::V1 => "1.0",
+        },
+        dir.display()
+    );
+    for (rel, _) in &files {
+        println!("  {rel}");
+    }
+    println!(
+        "Next: cd {} && kiket extensions lint && kiket extensions package",
+        dir.display()
+    );
+    Ok(0)
+}
+
+/// Files of a project to package, sorted, relative with `/` separators.
+fn collect(root: &Path) -> Result<Vec<(String, PathBuf, bool)>, String> {
+    let mut out = Vec::new();
+    let mut todo = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, prefix)) = todo.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+            let name = entry
+                .file_name()
+                .into_string()
+                .map_err(|n| format!("{}: file names must be UTF-8", dir.join(n).display()))?;
+            let rel = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            let meta =
+                std::fs::symlink_metadata(entry.path()).map_err(|e| format!("{rel}: {e}"))?;
+            if meta.file_type().is_symlink() {
+                return Err(format!(
+                    "{rel} is a symbolic link: packages cannot contain links"
+                ));
+            }
+            if meta.is_dir() {
+                if EXCLUDED_DIRS.contains(&name.as_str()) || (prefix.is_empty() && name == "dist") {
+                    continue;
+                }
+                todo.push((entry.path(), rel));
+            } else if meta.is_file() {
+                #[cfg(unix)]
+                let executable =
+                    std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o111 != 0;
+                #[cfg(not(unix))]
+                let executable = false;
+                out.push((rel, entry.path(), executable));
+            } else {
+                return Err(format!("{rel} is not a regular file"));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(out)
+}
+
+fn package_cmd(path: &Path, output: Option<PathBuf>, format: Format) -> Result<u8, String> {
+    let manifest = manifest_file(path)?;
+    if std::fs::metadata(path)
+        .map(|m| m.is_file())
+        .unwrap_or(false)
+    {
+        return Err(format!(
+            "{}: package a project directory, not a file",
+            path.display()
+        ));
+    }
+    let lint = read_lint(&manifest)?;
+    if lint.errors() > 0 {
+        print_lint(&manifest, &lint, Format::Human);
+        eprintln!("error: the manifest has errors; fix them before packaging");
+        return Ok(EXIT_ERRORS);
+    }
+    let m = lint
+        .manifest
+        .as_ref()
+        .ok_or("the manifest could not be read")?;
+    let files = collect(path)?;
+    if files.len() > MAX_ENTRIES {
+        return Err(format!(
+            "{} files; a package holds at most {MAX_ENTRIES}",
+            files.len()
+        ));
+    }
+    let mut total = 0u64;
+    for (rel, file, _) in &files {
+        total += std::fs::metadata(file)
+            .map_err(|e| format!("{rel}: {e}"))?
+            .len();
+    }
+    if total > MAX_UNPACKED_BYTES {
+        return Err(format!(
+            "{} MB of files; a package unpacks to at most {} MB",
+            total / (1024 * 1024),
+            MAX_UNPACKED_BYTES / (1024 * 1024)
+        ));
+    }
+    let out_dir = output.unwrap_or_else(|| path.join("dist"));
+    std::fs::create_dir_all(&out_dir).map_err(|e| format!("{}: {e}", out_dir.display()))?;
+    let archive = out_dir.join(format!("{}-{}.tar.gz", m.key, m.version));
+    let tmp = out_dir.join(format!(".{}-{}.tar.gz.partial", m.key, m.version));
+    {
+        let file = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        // Fixed gzip header and tar metadata: the same tree always gives the same bytes.
+        let gz = flate2::GzBuilder::new()
+            .mtime(0)
+            .write(file, flate2::Compression::best());
+        let mut tar = tar::Builder::new(gz);
+        tar.mode(tar::HeaderMode::Deterministic);
+        for (rel, file, executable) in &files {
+            let data = std::fs::read(file).map_err(|e| format!("{rel}: {e}"))?;
+            let mut header = tar::Header::new_gnu();
+            header.set_size(data.len() as u64);
+            header.set_mode(if *executable { 0o755 } else { 0o644 });
+            header.set_mtime(0);
+            header.set_uid(0);
+            header.set_gid(0);
+            header.set_entry_type(tar::EntryType::Regular);
+            tar.append_data(&mut header, rel, data.as_slice())
+                .map_err(|e| format!("{rel}: {e}"))?;
+        }
+        let gz = tar.into_inner().map_err(|e| e.to_string())?;
+        let mut file = gz.finish().map_err(|e| e.to_string())?;
+        file.flush().map_err(|e| e.to_string())?;
+    }
+    let bytes = std::fs::read(&tmp).map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > MAX_COMPRESSED_BYTES {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(format!(
+            "the archive is {} MB; the marketplace accepts at most {} MB",
+            bytes.len() / (1024 * 1024),
+            MAX_COMPRESSED_BYTES / (1024 * 1024)
+        ));
+    }
+    std::fs::rename(&tmp, &archive).map_err(|e| format!("{}: {e}", archive.display()))?;
+    let sha = format!("{:x}", Sha256::digest(&bytes));
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({ "path": archive.display().to_string(), "size": bytes.len(), "sha256": sha, "files": files.len() })
+        ),
+        Format::Human => {
+            println!("{}", archive.display());
+            println!("  {} bytes, {} files", bytes.len(), files.len());
+            println!("  sha256 {sha}");
+        }
+    }
+    Ok(0)
+}
