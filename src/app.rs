@@ -59,6 +59,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signup") view=pages::sign_up::SignUpPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/publish") view=pages::publish::PublishPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/publish/validate")
+                        view=pages::validate::ValidatePage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/orgs") view=pages::orgs::OrgsPage ssr=SsrMode::Async />
                     <Route path=path!("/review") view=pages::review::ReviewPage ssr=SsrMode::Async />
                     <Route

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod manifests;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod support {

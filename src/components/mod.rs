@@ -1,6 +1,7 @@
 //! Reusable UI pieces.
 
 pub mod auth;
+pub mod fields;
 pub mod form;
 pub mod layout;
 pub mod status;

@@ -9,3 +9,4 @@ pub mod publish;
 pub mod review;
 pub mod sign_in;
 pub mod sign_up;
+pub mod validate;

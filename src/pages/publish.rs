@@ -16,6 +16,10 @@ pub fn PublishPage() -> impl IntoView {
                         "Extensions are published by publishers: a team with owners and maintainers. "
                         "Each version goes through automated checks and a review before it is listed."
                     </p>
+                    <p>
+                        <a href="/publish/validate">"Validate a manifest"</a>
+                        " — see its problems and the setup wizard it generates before you upload."
+                    </p>
                     <div class="empty-state">
                         <p>{format!("{}, you are not a member of any publisher yet.", user.display_name)}</p>
                     </div>

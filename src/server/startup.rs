@@ -23,7 +23,7 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "kiket_session";
 /// Largest request body accepted by ordinary routes (forms, JSON).
-pub const BODY_LIMIT: usize = 1024 * 1024;
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Connects the database, applies every migration (ours and the session store's) and builds state.
 pub async fn build_state(config: Config) -> Result<AppState, sqlx::Error> {

@@ -6,6 +6,7 @@ use kiket_marketplace::api::admin::{ListUsers, SetUserAdmin};
 use kiket_marketplace::api::auth::{
     ChangePassword, GetCurrentUser, KeptInput, SignIn, SignOut, SignUp,
 };
+use kiket_marketplace::api::manifests::ValidateManifest;
 use leptos::server_fn::ServerFn;
 use rstest::rstest;
 
@@ -108,6 +109,11 @@ fn table() -> Vec<Row> {
                 (User, Forbidden),
                 (Admin, Allowed),
             ],
+        },
+        Row {
+            path: ValidateManifest::PATH,
+            form: |_| vec![("source", "manifest_version: 2\n".into())],
+            expect: [(Visitor, Allowed), (User, Allowed), (Admin, Allowed)],
         },
         // Sign-out last: it ends the session the other rows use.
         Row {

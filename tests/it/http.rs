@@ -413,3 +413,44 @@ async fn oversized_bodies_are_refused() {
         .await;
     assert_eq!(res.status(), 413);
 }
+
+#[tokio::test]
+async fn the_validate_page_renders_a_posted_manifest_with_its_diagnostics() {
+    use kiket_marketplace::api::manifests::ValidateManifest;
+    let app = spawn_app(Engine::Sqlite).await.unwrap();
+    let source = "manifest_version: 2\nextension:\n  key: x\n";
+    let res = app
+        .post_form::<ValidateManifest>("/publish/validate", &[("source", source)])
+        .await;
+    assert_eq!(res.status(), 302);
+    let html = app
+        .client
+        .get(app.url("/publish/validate"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("key: x"), "the manifest is shown again");
+    assert!(html.contains("Line 3, col 8"), "diagnostic with its line");
+    assert!(html.contains("extension.key"));
+
+    let json = app.call::<ValidateManifest>(&[("source", source)]).await;
+    assert_eq!(json.status(), 200);
+    let lint: serde_json::Value = json.json().await.unwrap();
+    assert_eq!(lint["dialect"], "2");
+    let paths: Vec<&str> = lint["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&"extension.key"), "{paths:?}");
+
+    let huge = "a".repeat(1_100_000);
+    let refused = app.call::<ValidateManifest>(&[("source", &huge)]).await;
+    assert_eq!(refused.status(), 422);
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["field"], "source");
+}

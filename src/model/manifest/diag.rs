@@ -241,6 +241,11 @@ impl<'a> Fields<'a> {
             .map(|(_, v)| *v)
     }
 
+    /// The value of `name`, if present, even when null (for required fields written empty).
+    pub fn present(&self, name: &str) -> Option<&'a Node> {
+        self.seen.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+
     /// The value of the first of `names` present (for aliases such as `showWhen`).
     pub fn any(&self, names: &[&str]) -> Option<&'a Node> {
         names.iter().find_map(|n| self.get(n))

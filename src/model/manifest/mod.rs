@@ -34,9 +34,6 @@ impl Dialect {
     }
 }
 
-/// The paths a package's manifest is looked up at, in order.
-pub const MANIFEST_PATHS: &[&str] = &["extension.yaml", ".kiket/manifest.yaml"];
-
 /// How events reach the extension.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Delivery {
@@ -429,7 +426,7 @@ fn decode_v2(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Man
     };
     let ext_entries = d.map(ext, "extension")?;
     let e = d.fields(ext_entries, "extension", V2_EXTENSION);
-    let key = match e.get("key") {
+    let key = match e.present("key") {
         Some(n) => d
             .nonempty(n, "extension.key")
             .and_then(|k| match ExtensionKey::parse(&k) {
@@ -444,8 +441,8 @@ fn decode_v2(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Man
             None
         }
     };
-    let name = read_name(d, e.get("name"), "extension.name", ext.pos);
-    let version = match e.get("version") {
+    let name = read_name(d, e.present("name"), "extension.name", ext.pos);
+    let version = match e.present("version") {
         Some(n) => d
             .nonempty(n, "extension.version")
             .inspect(|v| check_version(d, v, "extension.version", n.pos)),
@@ -727,7 +724,7 @@ fn decode_v1(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Man
     };
     let ext_entries = d.map(ext, "extension")?;
     let e = d.fields(ext_entries, "extension", V1_EXTENSION);
-    let key = match e.get("id") {
+    let key = match e.present("id") {
         Some(n) => d
             .nonempty(n, "extension.id")
             .and_then(|k| match ExtensionKey::parse_id(&k) {
@@ -742,7 +739,7 @@ fn decode_v1(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Man
             None
         }
     };
-    let name = read_name(d, e.get("name"), "extension.name", ext.pos);
+    let name = read_name(d, e.present("name"), "extension.name", ext.pos);
     let version = match e.get("version") {
         Some(n) => d
             .nonempty(n, "extension.version")
@@ -827,6 +824,10 @@ fn decode_v1(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Man
             }
         }
     }
+    // Steps may declare settings inline, which the callback below may name.
+    let setup = e
+        .get("setup")
+        .map(|n| read_setup(d, n, &mut settings, internal));
     let mut signing_secret_setting = None;
     let mut timeout_ms = None;
     let mut headers = Vec::new();
@@ -902,9 +903,15 @@ fn decode_v1(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Man
             }
         }
     };
-    let signing_secret_setting = signing_secret_setting.and_then(|(key, pos)| {
+    let signing_secret_setting = signing_secret_setting.and_then(|(key, pos): (String, Pos)| {
         if settings.iter().any(|s| s.key == key) {
             Some(key)
+        } else if settings
+            .iter()
+            .any(|s| s.secret && s.key == key.to_uppercase())
+        {
+            // A lower-case secret key is read upper-cased; the reference follows it.
+            Some(key.to_uppercase())
         } else {
             d.error(
                 "extension.callback.secret",
@@ -917,7 +924,11 @@ fn decode_v1(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Man
     let mut triggers: Vec<Trigger> = Vec::new();
     for names in [["activationEvents", "activation_events"]] {
         if let Some(n) = e.any(&names) {
-            for (ev, _) in read_events(d, n, "extension.activationEvents") {
+            let written = names
+                .into_iter()
+                .find(|k| e.get(k).is_some())
+                .unwrap_or(names[0]);
+            for (ev, _) in read_events(d, n, &join("extension", written)) {
                 triggers.push(Trigger {
                     event: ev,
                     handler: None,
@@ -983,10 +994,13 @@ fn decode_v1(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Man
             }
         }
     }
-    let lifecycle_events = e
-        .any(&["lifecycleEvents", "lifecycle_events"])
-        .map(|n| {
-            read_events(d, n, "extension.lifecycleEvents")
+    let lifecycle_written = ["lifecycleEvents", "lifecycle_events"]
+        .into_iter()
+        .find(|k| e.get(k).is_some());
+    let lifecycle_events = lifecycle_written
+        .and_then(|k| e.get(k).map(|n| (k, n)))
+        .map(|(k, n)| {
+            read_events(d, n, &join("extension", k))
                 .into_iter()
                 .map(|(ev, _)| ev)
                 .collect()
@@ -1009,7 +1023,6 @@ fn decode_v1(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Man
                 .collect()
         })
         .unwrap_or_default();
-    let setup = e.get("setup").map(|n| read_setup(d, n, &mut settings));
     let author = e.get("author").and_then(|n| match n.as_str() {
         Some(s) => Some(s.to_string()),
         None => n.get("name").and_then(|x| x.as_str()).map(str::to_string),
@@ -1084,7 +1097,12 @@ fn implicit_url_setting(var: &str, pos: Pos) -> Setting {
 /// An inline step field: its key (when written as a mapping), its node and its path.
 type InlineField<'a> = (Option<(String, Pos)>, &'a Node, String);
 
-fn read_setup(d: &mut Diags, node: &Node, settings: &mut Vec<Setting>) -> Vec<SetupStep> {
+fn read_setup(
+    d: &mut Diags,
+    node: &Node,
+    settings: &mut Vec<Setting>,
+    internal: bool,
+) -> Vec<SetupStep> {
     let mut steps = Vec::new();
     let Some(items) = d.seq(node, "extension.setup") else {
         return steps;
@@ -1164,6 +1182,17 @@ fn read_setup(d: &mut Diags, node: &Node, settings: &mut Vec<Setting>) -> Vec<Se
                     None => None,
                 });
         let mut fields = Vec::new();
+        // Entries written under fields and collect (those that fail are reported on their own).
+        let declared = [sf.get("fields"), sf.get("collect")]
+            .into_iter()
+            .flatten()
+            .map(|n| {
+                n.as_map()
+                    .map(<[_]>::len)
+                    .or(n.as_seq().map(<[_]>::len))
+                    .unwrap_or(1)
+            })
+            .sum::<usize>();
         if sf.get("fields").is_some() && sf.get("collect").is_some() {
             d.error(
                 &spath,
@@ -1222,6 +1251,12 @@ fn read_setup(d: &mut Diags, node: &Node, settings: &mut Vec<Setting>) -> Vec<Se
                     } else {
                         key.to_uppercase()
                     };
+                    // The step's scope decides the wizard, as for inline fields.
+                    if let Some(sc) = scope {
+                        for s in settings.iter_mut().filter(|s| s.key == key) {
+                            s.scope = sc;
+                        }
+                    }
                     fields.push(key);
                 } else {
                     d.error(
@@ -1258,7 +1293,7 @@ fn read_setup(d: &mut Diags, node: &Node, settings: &mut Vec<Setting>) -> Vec<Se
             }
         }
         match kind {
-            StepKind::Secrets | StepKind::Configure if fields.is_empty() => {
+            StepKind::Secrets | StepKind::Configure if fields.is_empty() && declared == 0 => {
                 d.error(
                     &spath,
                     body.pos,
@@ -1268,6 +1303,11 @@ fn read_setup(d: &mut Diags, node: &Node, settings: &mut Vec<Setting>) -> Vec<Se
             StepKind::Info if content.is_none() && links.is_empty() => {
                 d.error(&spath, body.pos, "an info step needs content or links");
             }
+            StepKind::Test if internal => d.warn(
+                &spath,
+                body.pos,
+                "a test step has nothing to call: this extension has no callback",
+            ),
             _ => {}
         }
         if kind == StepKind::Secrets {
@@ -1312,30 +1352,21 @@ fn cross_check(d: &mut Diags, m: &Manifest) {
             match m.setting(&sw.field) {
                 None => d.error(
                     &join(&s.path, "show_when.field"),
-                    s.pos,
+                    sw.pos,
                     format!("{:?} is not a setting of this manifest", sw.field),
                 ),
                 Some(target) if target.key == s.key => d.error(
                     &join(&s.path, "show_when.field"),
-                    s.pos,
+                    sw.pos,
                     "a field cannot depend on itself",
                 ),
                 Some(target) if target.secret => d.error(
                     &join(&s.path, "show_when.field"),
-                    s.pos,
+                    sw.pos,
                     "show_when cannot depend on a secret (its value is never shown)",
                 ),
                 Some(_) => {}
             }
-        }
-    }
-    if let Some(setup) = &m.setup {
-        if setup.iter().any(|s| s.kind == StepKind::Test) && m.delivery == Delivery::Internal {
-            d.warn(
-                "extension.setup",
-                Pos { line: 1, column: 1 },
-                "a test step has nothing to call: this extension has no callback",
-            );
         }
     }
 }

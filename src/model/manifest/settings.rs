@@ -124,6 +124,9 @@ pub struct ShowWhen {
     pub field: String,
     /// The value that shows this field.
     pub equals: String,
+    /// Where `field` was written (for cross-checks).
+    #[serde(skip)]
+    pub pos: Pos,
 }
 
 /// A setting, after validation.
@@ -315,10 +318,21 @@ pub fn decode(
             }
         },
     };
+    // After a bad type the setting is still read (as text), so that its other problems are
+    // reported too and references to it do not fail as well.
+    let fallback = if force_secret {
+        SettingType::Secret
+    } else {
+        SettingType::String
+    };
+    let mut type_known = true;
     let kind = match f.get("type") {
-        Some(t) => {
-            let name = d.text(t, &join(path, "type"))?;
-            match SettingType::parse(&name) {
+        Some(t) => match d.text(t, &join(path, "type")) {
+            None => {
+                type_known = false;
+                fallback
+            }
+            Some(name) => match SettingType::parse(&name) {
                 Some(k) => k,
                 None if name == "password" => {
                     d.warn(
@@ -337,12 +351,12 @@ pub fn decode(
                             SettingType::NAMES.join(", ")
                         ),
                     );
-                    return None;
+                    type_known = false;
+                    fallback
                 }
-            }
-        }
-        None if force_secret => SettingType::Secret,
-        None => SettingType::String,
+            },
+        },
+        None => fallback,
     };
     let secret_flag = f
         .get("secret")
@@ -362,7 +376,10 @@ pub fn decode(
             d.error(path, key_pos, e);
         }
     } else if let Err(e) = check_setting_key(&key) {
-        d.error(path, key_pos, e);
+        // With an unknown type an UPPER_SNAKE key may be meant for a secret: one error is enough.
+        if type_known || check_secret_key(&key).is_err() {
+            d.error(path, key_pos, e);
+        }
     }
     let text = |d: &mut Diags, names: &[&str]| -> Option<String> {
         let n = f.any(names)?;
@@ -480,8 +497,8 @@ pub fn decode(
         let spath = join(path, "show_when");
         let entries = d.map(n, &spath)?;
         let sf = d.fields(entries, &spath, &["field", "equals"]);
-        let field = match sf.get("field") {
-            Some(v) => d.nonempty(v, &join(&spath, "field"))?,
+        let (field, pos) = match sf.get("field") {
+            Some(v) => (d.nonempty(v, &join(&spath, "field"))?, v.pos),
             None => {
                 d.error(&spath, n.pos, "show_when needs a field");
                 return None;
@@ -494,7 +511,7 @@ pub fn decode(
                 return None;
             }
         };
-        Some(ShowWhen { field, equals })
+        Some(ShowWhen { field, equals, pos })
     });
     let auto_generate = f.any(&["auto_generate", "autoGenerate"]).and_then(|n| {
         let apath = join(path, "auto_generate");

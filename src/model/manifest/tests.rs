@@ -203,3 +203,336 @@ fn wrong_types_everywhere_never_panic() {
     let l = lint(src);
     assert!(l.errors() >= 6, "{:#?}", l.diagnostics);
 }
+
+/// The fixture corpus: every file in `tests/fixtures/manifests/` states, in `# expect:` comment
+/// lines, exactly which diagnostics it produces (`# expect: error extension.key 3`, severity, path,
+/// line) or `# expect: clean` (no diagnostics at all). Files that have no errors also get a
+/// snapshot of the wizards they generate.
+mod corpus {
+    use super::super::{lint, wizard::wizards};
+    use std::path::PathBuf;
+
+    fn expectations(source: &str) -> Option<Vec<(String, String, u32)>> {
+        let mut out = Vec::new();
+        let mut clean = false;
+        for line in source.lines() {
+            let Some(rest) = line.trim().strip_prefix("# expect:") else {
+                continue;
+            };
+            let parts: Vec<&str> = rest.split_whitespace().collect();
+            match parts.as_slice() {
+                ["clean"] => clean = true,
+                [severity, path, line] => out.push((
+                    severity.to_string(),
+                    if *path == "-" {
+                        String::new()
+                    } else {
+                        path.to_string()
+                    },
+                    line.parse().expect("line number"),
+                )),
+                other => panic!("bad expect line: {other:?}"),
+            }
+        }
+        (clean || !out.is_empty()).then_some(out)
+    }
+
+    #[test]
+    fn every_fixture_gives_exactly_its_expected_diagnostics() {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/manifests");
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("fixture directory")
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+            .collect();
+        files.sort();
+        assert!(
+            files.len() >= 40,
+            "the corpus has {} manifests",
+            files.len()
+        );
+        let mut failures = Vec::new();
+        for file in &files {
+            let name = file.file_name().unwrap().to_string_lossy().to_string();
+            let bytes = std::fs::read(file).unwrap();
+            let source = String::from_utf8_lossy(&bytes);
+            let Some(mut expected) = expectations(&source) else {
+                failures.push(format!("{name}: no `# expect:` line"));
+                continue;
+            };
+            let result = super::super::lint_bytes(&bytes);
+            let mut got: Vec<(String, String, u32)> = result
+                .diagnostics
+                .iter()
+                .map(|d| {
+                    let sev = match d.severity {
+                        super::Severity::Error => "error",
+                        super::Severity::Warning => "warning",
+                    };
+                    (sev.to_string(), d.path.clone(), d.line)
+                })
+                .collect();
+            expected.sort();
+            got.sort();
+            if got != expected {
+                let detail: Vec<String> = result
+                    .diagnostics
+                    .iter()
+                    .map(|d| format!("    {:?} {d}", d.severity))
+                    .collect();
+                failures.push(format!(
+                    "{name}:\n  expected {expected:?}\n  got      {got:?}\n{}",
+                    detail.join("\n")
+                ));
+                continue;
+            }
+            if let Some(manifest) = &result.manifest {
+                insta::assert_json_snapshot!(
+                    format!("wizard-{}", name.trim_end_matches(".yaml")),
+                    wizards(manifest)
+                );
+            }
+        }
+        let _ = lint;
+        assert!(
+            failures.is_empty(),
+            "{} of {} fixtures differ:\n{}",
+            failures.len(),
+            files.len(),
+            failures.join("\n")
+        );
+    }
+}
+
+/// The reader never panics, whatever it is given: arbitrary bytes, and YAML documents built from
+/// the manifest vocabulary (so the checks deep inside both dialects run), 10,000 cases each.
+mod never_panics {
+    use super::super::{lint, lint_bytes};
+    use proptest::prelude::*;
+
+    const KEYS: &[&str] = &[
+        "manifest_version",
+        "model_version",
+        "extension",
+        "key",
+        "id",
+        "name",
+        "version",
+        "runtime",
+        "description",
+        "base_url",
+        "permissions",
+        "categories",
+        "triggers",
+        "event",
+        "handler",
+        "settings",
+        "type",
+        "label",
+        "required",
+        "default",
+        "options",
+        "value",
+        "min",
+        "max",
+        "pattern",
+        "max_length",
+        "scope",
+        "show_when",
+        "showWhen",
+        "field",
+        "equals",
+        "auto_generate",
+        "length",
+        "secret",
+        "oauth",
+        "delivery",
+        "callback",
+        "url",
+        "timeout",
+        "retries",
+        "headers",
+        "hooks",
+        "endpoint",
+        "configuration",
+        "secrets",
+        "setup",
+        "secrets",
+        "configure",
+        "test",
+        "info",
+        "fields",
+        "collect",
+        "content",
+        "links",
+        "activationEvents",
+        "lifecycleEvents",
+        "api_version",
+        "sdk",
+        "variables",
+        "validation",
+        "tags",
+    ];
+    const WORDS: &[&str] = &[
+        "",
+        "2",
+        "1.0",
+        "true",
+        "false",
+        "x",
+        "https://a.example.com",
+        "http://localhost:8080",
+        "http://evil.example",
+        "issue.created",
+        "issues:read",
+        "read:issues",
+        "select",
+        "multiselect",
+        "secret",
+        "integer",
+        "number",
+        "url",
+        "email",
+        "boolean",
+        "template",
+        "object",
+        "project",
+        "${HOST}",
+        "https://${HOST}/x",
+        "env.API_KEY",
+        "env:X",
+        "-1",
+        "99999999999999999999",
+        "~",
+        "null",
+        "API_KEY",
+        "extension",
+        "installation",
+        "1.2.3-beta.1",
+        "v1",
+        "internal",
+        "external",
+        "http",
+        "[",
+        "{",
+        "*a",
+        "&a",
+        "'q'",
+        "\"d\"",
+        "é",
+        "\u{0}",
+    ];
+
+    #[derive(Debug, Clone)]
+    enum Doc {
+        Scalar(String),
+        Seq(Vec<Doc>),
+        Map(Vec<(String, Doc)>),
+    }
+
+    fn doc() -> impl Strategy<Value = Doc> {
+        let leaf = prop_oneof![
+            proptest::sample::select(WORDS).prop_map(|w| Doc::Scalar(w.to_string())),
+            "[a-zA-Z0-9_.:/${} -]{0,12}".prop_map(Doc::Scalar),
+        ];
+        leaf.prop_recursive(6, 64, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(Doc::Seq),
+                proptest::collection::vec(
+                    (
+                        proptest::sample::select(KEYS).prop_map(str::to_string),
+                        inner
+                    ),
+                    0..6
+                )
+                .prop_map(Doc::Map),
+            ]
+        })
+    }
+
+    fn scalar(s: &str) -> String {
+        // Quote what YAML would misread, the way a person would.
+        if s.is_empty()
+            || s.contains([':', '#', '[', ']', '{', '}', '&', '*', '\'', '"', '\0'])
+            || s.starts_with(['-', ' ', '~'])
+        {
+            format!("{s:?}")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn emit(d: &Doc, indent: usize, out: &mut String) {
+        let pad = " ".repeat(indent);
+        match d {
+            Doc::Scalar(s) => {
+                out.push_str(&scalar(s));
+                out.push('\n');
+            }
+            Doc::Seq(items) if items.is_empty() => out.push_str("[]\n"),
+            Doc::Map(entries) if entries.is_empty() => out.push_str("{}\n"),
+            Doc::Seq(items) => {
+                out.push('\n');
+                for item in items {
+                    out.push_str(&format!("{pad}- "));
+                    match item {
+                        Doc::Scalar(_) => emit(item, indent + 2, out),
+                        _ => {
+                            out.push_str("x: ");
+                            emit(item, indent + 4, out);
+                        }
+                    }
+                }
+            }
+            Doc::Map(entries) => {
+                out.push('\n');
+                for (k, v) in entries {
+                    out.push_str(&format!("{pad}{k}: "));
+                    emit(v, indent + 2, out);
+                }
+            }
+        }
+    }
+
+    fn manifest() -> impl Strategy<Value = String> {
+        (
+            0..3u8,
+            proptest::collection::vec((proptest::sample::select(KEYS), doc()), 0..8),
+            doc(),
+        )
+            .prop_map(|(dialect, top, ext)| {
+                let mut out = match dialect {
+                    0 => "manifest_version: 2\n".to_string(),
+                    1 => "model_version: \"1.0\"\n".to_string(),
+                    _ => String::new(),
+                };
+                out.push_str("extension: ");
+                emit(&ext, 2, &mut out);
+                for (k, v) in top {
+                    out.push_str(&format!("{k}: "));
+                    emit(&v, 2, &mut out);
+                }
+                out
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 10_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let l = lint_bytes(&bytes);
+            prop_assert!(l.diagnostics.iter().all(|d| d.line >= 1 && d.column >= 1));
+        }
+
+        #[test]
+        fn manifest_shaped_documents(source in manifest()) {
+            let l = lint(&source);
+            prop_assert!(l.diagnostics.iter().all(|d| d.line >= 1 && d.column >= 1));
+            prop_assert_eq!(l.manifest.is_some(), l.errors() == 0 && l.dialect.is_some() && l.manifest.is_some());
+            if let Some(m) = &l.manifest {
+                let _ = super::super::wizard::wizards(m);
+            }
+        }
+    }
+}

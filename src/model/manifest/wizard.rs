@@ -170,7 +170,13 @@ pub fn wizards(manifest: &Manifest) -> Wizards {
         });
         // A field is asked in the wizard of its own scope.
         let fields: Vec<Setting> = fields.into_iter().filter(|f| f.scope == scope).collect();
-        asked.extend(step.fields.iter().map(String::as_str));
+        // Only the fields kept here count as asked; the others go to their own wizard below.
+        asked.extend(
+            step.fields
+                .iter()
+                .filter(|k| manifest.setting(k).is_some_and(|s| s.scope == scope))
+                .map(String::as_str),
+        );
         let skippable = !step.required
             || (matches!(step.kind, StepKind::Secrets | StepKind::Configure)
                 && fields.iter().all(|f| !f.required));
