@@ -418,29 +418,55 @@ const V2_EXTENSION: &[&str] = &[
     "author",
 ];
 
-fn decode_v2(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Manifest> {
-    let f = d.fields(entries, "", V2_ROOT);
+/// The root fields, the `extension` node and its fields, or an error when the section is missing.
+fn extension_section<'a>(
+    d: &mut Diags,
+    root: &'a Node,
+    entries: &'a [(Node, Node)],
+    root_known: &[&str],
+    extension_known: &[&str],
+) -> Option<(diag::Fields<'a>, &'a Node, diag::Fields<'a>)> {
+    let f = d.fields(entries, "", root_known);
     let Some(ext) = f.get("extension") else {
         d.error("extension", root.pos, "the extension section is missing");
         return None;
     };
     let ext_entries = d.map(ext, "extension")?;
-    let e = d.fields(ext_entries, "extension", V2_EXTENSION);
-    let key = match e.present("key") {
-        Some(n) => d
-            .nonempty(n, "extension.key")
-            .and_then(|k| match ExtensionKey::parse(&k) {
-                Ok(k) => Some(k.as_str().to_string()),
-                Err(msg) => {
-                    d.error("extension.key", n.pos, msg);
-                    None
-                }
-            }),
-        None => {
-            d.error("extension.key", ext.pos, "the extension needs a key");
+    let e = d.fields(ext_entries, "extension", extension_known);
+    Some((f, ext, e))
+}
+
+/// The extension's key (`key` in dialect 2, `id` in dialect 1.0), checked by `parse`.
+fn read_key(
+    d: &mut Diags,
+    e: &diag::Fields<'_>,
+    ext: &Node,
+    field: &str,
+    parse: fn(&str) -> Result<ExtensionKey, String>,
+) -> Option<String> {
+    let path = join("extension", field);
+    let Some(n) = e.present(field) else {
+        let article = if field == "id" { "an" } else { "a" };
+        d.error(
+            &path,
+            ext.pos,
+            format!("the extension needs {article} {field}"),
+        );
+        return None;
+    };
+    let text = d.nonempty(n, &path)?;
+    match parse(&text) {
+        Ok(k) => Some(k.as_str().to_string()),
+        Err(msg) => {
+            d.error(&path, n.pos, msg);
             None
         }
-    };
+    }
+}
+
+fn decode_v2(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Manifest> {
+    let (f, ext, e) = extension_section(d, root, entries, V2_ROOT, V2_EXTENSION)?;
+    let key = read_key(d, &e, ext, "key", ExtensionKey::parse);
     let name = read_name(d, e.present("name"), "extension.name", ext.pos);
     let version = match e.present("version") {
         Some(n) => d
@@ -717,28 +743,8 @@ const V1_EXTENSION: &[&str] = &[
 const SDKS: &[&str] = &["ruby", "python", "node", "java", "dotnet", "go"];
 
 fn decode_v1(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Manifest> {
-    let f = d.fields(entries, "", V1_ROOT);
-    let Some(ext) = f.get("extension") else {
-        d.error("extension", root.pos, "the extension section is missing");
-        return None;
-    };
-    let ext_entries = d.map(ext, "extension")?;
-    let e = d.fields(ext_entries, "extension", V1_EXTENSION);
-    let key = match e.present("id") {
-        Some(n) => d
-            .nonempty(n, "extension.id")
-            .and_then(|k| match ExtensionKey::parse_id(&k) {
-                Ok(k) => Some(k.as_str().to_string()),
-                Err(msg) => {
-                    d.error("extension.id", n.pos, msg);
-                    None
-                }
-            }),
-        None => {
-            d.error("extension.id", ext.pos, "the extension needs an id");
-            None
-        }
-    };
+    let (_, ext, e) = extension_section(d, root, entries, V1_ROOT, V1_EXTENSION)?;
+    let key = read_key(d, &e, ext, "id", ExtensionKey::parse_id);
     let name = read_name(d, e.present("name"), "extension.name", ext.pos);
     let version = match e.get("version") {
         Some(n) => d
