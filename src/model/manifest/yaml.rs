@@ -195,53 +195,30 @@ pub fn parse(source: &str) -> Result<Node, YamlError> {
                 attach(&mut stack, node)
             }
             Event::SequenceStart(anchor, _) => {
-                if stack.len() >= MAX_DEPTH {
-                    return Err(YamlError {
-                        message: format!("values are nested more than {MAX_DEPTH} levels deep"),
-                        pos,
-                    });
-                }
+                check_depth(stack.len(), pos)?;
                 stack.push(Frame::Seq(Vec::new(), pos, anchor));
                 None
             }
             Event::MappingStart(anchor, _) => {
-                if stack.len() >= MAX_DEPTH {
-                    return Err(YamlError {
-                        message: format!("values are nested more than {MAX_DEPTH} levels deep"),
-                        pos,
-                    });
-                }
+                check_depth(stack.len(), pos)?;
                 stack.push(Frame::Map(Vec::new(), None, pos, anchor));
                 None
             }
-            Event::SequenceEnd => match stack.pop() {
-                Some(Frame::Seq(items, start, anchor)) => {
-                    nodes += 1;
-                    let node = Node {
-                        value: Value::Seq(items),
-                        pos: start,
-                    };
-                    if anchor > 0 {
-                        anchors.insert(anchor, node.clone());
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (value, start, anchor) = match stack.pop() {
+                    Some(Frame::Seq(items, start, anchor)) => (Value::Seq(items), start, anchor),
+                    Some(Frame::Map(entries, _, start, anchor)) => {
+                        (Value::Map(entries), start, anchor)
                     }
-                    attach(&mut stack, node)
+                    None => continue,
+                };
+                nodes += 1;
+                let node = Node { value, pos: start };
+                if anchor > 0 {
+                    anchors.insert(anchor, node.clone());
                 }
-                _ => None,
-            },
-            Event::MappingEnd => match stack.pop() {
-                Some(Frame::Map(entries, _, start, anchor)) => {
-                    nodes += 1;
-                    let node = Node {
-                        value: Value::Map(entries),
-                        pos: start,
-                    };
-                    if anchor > 0 {
-                        anchors.insert(anchor, node.clone());
-                    }
-                    attach(&mut stack, node)
-                }
-                _ => None,
-            },
+                attach(&mut stack, node)
+            }
             Event::Alias(id) => {
                 let Some(target) = anchors.get(&id) else {
                     return Err(YamlError {
@@ -266,6 +243,16 @@ pub fn parse(source: &str) -> Result<Node, YamlError> {
         value: Value::Map(Vec::new()),
         pos: Pos { line: 1, column: 1 },
     }))
+}
+
+fn check_depth(depth: usize, pos: Pos) -> Result<(), YamlError> {
+    if depth >= MAX_DEPTH {
+        return Err(YamlError {
+            message: format!("values are nested more than {MAX_DEPTH} levels deep"),
+            pos,
+        });
+    }
+    Ok(())
 }
 
 /// Counts the nodes of `node`, stopping once `budget` is exceeded (so counting is bounded too).
