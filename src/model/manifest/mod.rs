@@ -331,12 +331,8 @@ fn text_field(d: &mut Diags, f: &diag::Fields<'_>, path: &str, name: &str) -> Op
 }
 
 fn check_version(d: &mut Diags, version: &str, path: &str, pos: Pos) {
-    if let Err(e) = semver::Version::parse(version) {
-        d.error(
-            path,
-            pos,
-            format!("{version:?} is not a semantic version like 1.2.3 ({e})"),
-        );
+    if let Err(e) = names::Version::parse(version) {
+        d.error(path, pos, e);
     }
 }
 

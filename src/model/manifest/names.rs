@@ -161,6 +161,51 @@ fn capitalize(s: &str) -> String {
     }
 }
 
+/// A version: semver 2.0, pre-releases allowed, ordered by semver precedence.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Version(semver::Version);
+
+impl Version {
+    /// Parses `1.2.3`, `1.0.0-beta.1`, `2.0.0+build.5`.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        semver::Version::parse(s.trim())
+            .map(Self)
+            .map_err(|e| format!("{s:?} is not a semantic version like 1.2.3 ({e})"))
+    }
+
+    /// Whether this is a pre-release (`1.0.0-beta.1`).
+    pub fn is_prerelease(&self) -> bool {
+        !self.0.pre.is_empty()
+    }
+}
+
+impl std::fmt::Display for Version {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The key of a setting: lower snake case for settings, UPPER_SNAKE for secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SettingKey(String);
+
+impl SettingKey {
+    /// Parses a key for a setting (`secret = false`) or a secret (`secret = true`).
+    pub fn parse(s: &str, secret: bool) -> Result<Self, String> {
+        if secret {
+            check_secret_key(s)?;
+        } else {
+            check_setting_key(s)?;
+        }
+        Ok(Self(s.to_string()))
+    }
+
+    /// The key.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Checks a setting key: `^[a-z][a-z0-9_]*$`.
 pub fn check_setting_key(s: &str) -> Result<(), String> {
     let ok = s.chars().next().is_some_and(|c| c.is_ascii_lowercase())
@@ -278,6 +323,31 @@ mod tests {
     #[case("Issues:Read")]
     fn bad_scopes(#[case] input: &str) {
         assert!(Scope::parse(input).is_err(), "{input}");
+    }
+
+    #[rstest]
+    #[case("1.0.0", "1.0.1")]
+    #[case("1.0.0-beta.1", "1.0.0")]
+    #[case("1.0.0-alpha", "1.0.0-beta")]
+    #[case("1.9.0", "1.10.0")]
+    fn versions_order_by_semver(#[case] lower: &str, #[case] higher: &str) {
+        assert!(Version::parse(lower).unwrap() < Version::parse(higher).unwrap());
+    }
+
+    #[test]
+    fn versions_know_pre_releases() {
+        assert!(Version::parse("1.0.0-rc.1").unwrap().is_prerelease());
+        assert!(!Version::parse("1.0.0").unwrap().is_prerelease());
+        assert!(Version::parse("v1.0").is_err());
+    }
+
+    #[rstest]
+    #[case("api_url", false, true)]
+    #[case("API_URL", false, false)]
+    #[case("API_URL", true, true)]
+    #[case("api_url", true, false)]
+    fn setting_keys_by_kind(#[case] key: &str, #[case] secret: bool, #[case] ok: bool) {
+        assert_eq!(SettingKey::parse(key, secret).is_ok(), ok);
     }
 
     #[test]

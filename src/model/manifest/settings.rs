@@ -1,7 +1,7 @@
 //! Settings: what an extension asks an organization to configure, in both dialects.
 
 use super::diag::{join, Diags};
-use super::names::{check_secret_key, check_setting_key};
+use super::names::{check_secret_key, SettingKey};
 use super::yaml::{Node, Pos};
 use serde::{Deserialize, Serialize};
 
@@ -372,10 +372,10 @@ pub fn decode(
                 key_pos,
                 format!("secret keys are UPPER_SNAKE: {raw_key:?} is read as {key:?}"),
             );
-        } else if let Err(e) = check_secret_key(&key) {
+        } else if let Err(e) = SettingKey::parse(&key, true) {
             d.error(path, key_pos, e);
         }
-    } else if let Err(e) = check_setting_key(&key) {
+    } else if let Err(e) = SettingKey::parse(&key, false) {
         // With an unknown type an UPPER_SNAKE key may be meant for a secret: one error is enough.
         if type_known || check_secret_key(&key).is_err() {
             d.error(path, key_pos, e);
