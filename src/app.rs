@@ -64,6 +64,11 @@ pub fn App() -> impl IntoView {
                         view=pages::validate::ValidatePage
                         ssr=SsrMode::Async
                     />
+                    <Route
+                        path=path!("/publish/:slug")
+                        view=pages::publisher::PublisherPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/orgs") view=pages::orgs::OrgsPage ssr=SsrMode::Async />
                     <Route path=path!("/review") view=pages::review::ReviewPage ssr=SsrMode::Async />
                     <Route

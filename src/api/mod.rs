@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod manifests;
+pub mod publishers;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod support {

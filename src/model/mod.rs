@@ -4,3 +4,4 @@
 pub mod account;
 pub mod manifest;
 pub mod package;
+pub mod publisher;

@@ -6,6 +6,7 @@ pub mod home;
 pub mod not_found;
 pub mod orgs;
 pub mod publish;
+pub mod publisher;
 pub mod review;
 pub mod sign_in;
 pub mod sign_up;

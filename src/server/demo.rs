@@ -1,8 +1,9 @@
 //! The demo dataset `make run` loads into an empty database, so a fresh clone shows every feature.
 
 use crate::model::account::{DisplayName, Email};
+use crate::model::publisher::{PublisherRole, PublisherSlug};
 use crate::server::auth;
-use crate::server::db::{users, Db};
+use crate::server::db::{publishers, users, Db};
 use secrecy::SecretString;
 
 /// The demo accounts: (email, display name, password, admin).
@@ -20,6 +21,12 @@ pub const ACCOUNTS: &[(&str, &str, &str, bool)] = &[
         "kiket-member-demo",
         false,
     ),
+];
+
+/// The demo publishers: (slug, name, verified). Priya owns both; Omar maintains Acme Tools.
+pub const PUBLISHERS: &[(&str, &str, bool)] = &[
+    ("acme-tools", "Acme Tools", true),
+    ("northwind-labs", "Northwind Labs", false),
 ];
 
 /// Printed when the database already had data, so the logins are not lost from view.
@@ -42,8 +49,9 @@ pub async fn seed(db: &Db) -> Result<Option<String>, Box<dyn std::error::Error>>
     if users::count(&db.pool).await? > 0 {
         return Ok(None);
     }
+    let mut ids = Vec::new();
     for (email, name, password, admin) in ACCOUNTS {
-        auth::register(
+        let user = auth::register(
             db,
             &Email::parse(email)?,
             &DisplayName::parse(name)?,
@@ -51,6 +59,17 @@ pub async fn seed(db: &Db) -> Result<Option<String>, Box<dyn std::error::Error>>
             *admin,
         )
         .await?;
+        ids.push(user.id);
+    }
+    let (publisher, member) = (&ids[1], &ids[2]);
+    for (slug, name, verified) in PUBLISHERS {
+        let p = publishers::create(&db.pool, &PublisherSlug::parse(slug)?, name, publisher).await?;
+        if *verified {
+            publishers::set_verified(&db.pool, &p.id, true).await?;
+        }
+        if *slug == "acme-tools" {
+            publishers::add_member(&db.pool, &p.id, member, PublisherRole::Maintainer).await?;
+        }
     }
     tracing::info!("demo dataset loaded");
     Ok(Some(logins()))

@@ -7,6 +7,10 @@ use kiket_marketplace::api::auth::{
     ChangePassword, GetCurrentUser, KeptInput, SignIn, SignOut, SignUp,
 };
 use kiket_marketplace::api::manifests::ValidateManifest;
+use kiket_marketplace::api::publishers::{
+    AddPublisherMember, CreatePublisher, GetPublisher, MyPublishers, RemovePublisherMember,
+    SetPublisherVerified,
+};
 use leptos::server_fn::ServerFn;
 use rstest::rstest;
 
@@ -38,6 +42,9 @@ struct Row {
 
 struct Ctx {
     other_user_id: String,
+    /// A publisher that no role of the table belongs to.
+    publisher: String,
+    other_email: String,
 }
 
 fn table() -> Vec<Row> {
@@ -115,6 +122,72 @@ fn table() -> Vec<Row> {
             form: |_| vec![("source", "manifest_version: 2\n".into())],
             expect: [(Visitor, Allowed), (User, Allowed), (Admin, Allowed)],
         },
+        Row {
+            path: CreatePublisher::PATH,
+            form: |_| vec![("slug", "x".into()), ("display_name", "X".into())],
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Allowed),
+                (Admin, Allowed),
+            ],
+        },
+        Row {
+            path: MyPublishers::PATH,
+            form: |_| vec![],
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Allowed),
+                (Admin, Allowed),
+            ],
+        },
+        Row {
+            path: GetPublisher::PATH,
+            form: |c| vec![("slug", c.publisher.clone())],
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Forbidden),
+                (Admin, Allowed),
+            ],
+        },
+        Row {
+            path: AddPublisherMember::PATH,
+            form: |c| {
+                vec![
+                    ("slug", c.publisher.clone()),
+                    ("email", c.other_email.clone()),
+                    ("role", "owner".into()),
+                ]
+            },
+            // Admins see every publisher but manage none they do not own.
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Forbidden),
+                (Admin, Forbidden),
+            ],
+        },
+        Row {
+            path: RemovePublisherMember::PATH,
+            form: |c| {
+                vec![
+                    ("slug", c.publisher.clone()),
+                    ("user_id", c.other_user_id.clone()),
+                ]
+            },
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Forbidden),
+                (Admin, Forbidden),
+            ],
+        },
+        Row {
+            path: SetPublisherVerified::PATH,
+            form: |c| vec![("slug", c.publisher.clone()), ("verified", "true".into())],
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Forbidden),
+                (Admin, Allowed),
+            ],
+        },
         // Sign-out last: it ends the session the other rows use.
         Row {
             path: SignOut::PATH,
@@ -140,10 +213,26 @@ async fn every_server_fn_refuses_the_roles_it_must(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
     };
+    let other_email = email("target");
+    let other_user_id = app
+        .create_user(&other_email, "a long enough password", false)
+        .await;
+    let publisher_owner = app
+        .create_user(&email("owner"), "a long enough password", false)
+        .await;
+    let slug = kiket_marketplace::model::publisher::PublisherSlug::parse("authz-pub").unwrap();
+    kiket_marketplace::server::db::publishers::create(
+        &app.state.db.pool,
+        &slug,
+        "Authz",
+        &publisher_owner,
+    )
+    .await
+    .unwrap();
     let ctx = Ctx {
-        other_user_id: app
-            .create_user(&email("target"), "a long enough password", false)
-            .await,
+        other_user_id,
+        publisher: "authz-pub".into(),
+        other_email,
     };
     let mut failures = Vec::new();
     for role in [Visitor, User, Admin] {

@@ -454,3 +454,120 @@ async fn the_validate_page_renders_a_posted_manifest_with_its_diagnostics() {
     let body: serde_json::Value = refused.json().await.unwrap();
     assert_eq!(body["field"], "source");
 }
+
+#[rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+#[tokio::test]
+async fn publisher_owners_manage_members_but_never_remove_the_last_owner(#[case] engine: Engine) {
+    use kiket_marketplace::api::publishers::{
+        AddPublisherMember, CreatePublisher, GetPublisher, RemovePublisherMember,
+    };
+    let Some(app) = spawn_app(engine).await else {
+        return;
+    };
+    let owner = app.signed_in_client(&email("owner"), false).await;
+    let maintainer_email = email("maint");
+    let maintainer = app.signed_in_client(&maintainer_email, false).await;
+    let post = |c: &reqwest::Client, path: &'static str, form: Vec<(&'static str, String)>| {
+        let c = c.clone();
+        let app = &app;
+        async move {
+            let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.call_with(&c, path, &form).await
+        }
+    };
+    let res = post(
+        &owner,
+        <CreatePublisher as leptos::server_fn::ServerFn>::PATH,
+        vec![("slug", "acme".into()), ("display_name", "Acme".into())],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["location"], "/publish/acme");
+    let taken = post(
+        &maintainer,
+        <CreatePublisher as leptos::server_fn::ServerFn>::PATH,
+        vec![("slug", "acme".into()), ("display_name", "Other".into())],
+    )
+    .await;
+    assert_eq!(taken.status(), 422);
+
+    let unknown = post(
+        &owner,
+        <AddPublisherMember as leptos::server_fn::ServerFn>::PATH,
+        vec![
+            ("slug", "acme".into()),
+            ("email", "nobody@example.com".into()),
+            ("role", "maintainer".into()),
+        ],
+    )
+    .await;
+    assert_eq!(unknown.status(), 422);
+    let body: serde_json::Value = unknown.json().await.unwrap();
+    assert_eq!(body["field"], "email");
+    let added = post(
+        &owner,
+        <AddPublisherMember as leptos::server_fn::ServerFn>::PATH,
+        vec![
+            ("slug", "acme".into()),
+            ("email", maintainer_email.clone()),
+            ("role", "maintainer".into()),
+        ],
+    )
+    .await;
+    assert_eq!(added.status(), 200);
+
+    // The maintainer sees the members but may not change them.
+    let detail = post(
+        &maintainer,
+        <GetPublisher as leptos::server_fn::ServerFn>::PATH,
+        vec![("slug", "acme".into())],
+    )
+    .await;
+    let detail: serde_json::Value = detail.json().await.unwrap();
+    assert_eq!(detail["members"].as_array().unwrap().len(), 2);
+    assert_eq!(detail["can_manage"], false);
+    let owner_id = detail["members"][0]["user_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let maintainer_id = detail["members"][1]["user_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let refused = post(
+        &maintainer,
+        <RemovePublisherMember as leptos::server_fn::ServerFn>::PATH,
+        vec![("slug", "acme".into()), ("user_id", owner_id.clone())],
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+
+    let last = post(
+        &owner,
+        <RemovePublisherMember as leptos::server_fn::ServerFn>::PATH,
+        vec![("slug", "acme".into()), ("user_id", owner_id)],
+    )
+    .await;
+    assert_eq!(last.status(), 409);
+    let body: serde_json::Value = last.json().await.unwrap();
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("at least one owner"));
+    let removed = post(
+        &owner,
+        <RemovePublisherMember as leptos::server_fn::ServerFn>::PATH,
+        vec![("slug", "acme".into()), ("user_id", maintainer_id)],
+    )
+    .await;
+    assert_eq!(removed.status(), 200);
+    let gone = post(
+        &maintainer,
+        <GetPublisher as leptos::server_fn::ServerFn>::PATH,
+        vec![("slug", "acme".into())],
+    )
+    .await;
+    assert_eq!(gone.status(), 403);
+}

@@ -180,3 +180,95 @@ async fn migrations_are_idempotent(#[case] engine: Engine) {
     db.migrate().await.unwrap();
     assert!(db.ping().await);
 }
+
+#[rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+#[tokio::test]
+async fn publishers_keep_at_least_one_owner(#[case] engine: Engine) {
+    use kiket_marketplace::model::publisher::{PublisherRole, PublisherSlug};
+    use kiket_marketplace::server::db::publishers::{self, ChangeError};
+    let Some((db, _fresh)) = db(engine).await else {
+        return;
+    };
+    let owner = user(&db, "owner@example.com").await;
+    let other = user(&db, "other@example.com").await;
+    let slug = PublisherSlug::parse("acme").unwrap();
+    let p = publishers::create(&db.pool, &slug, "Acme", &owner.id)
+        .await
+        .unwrap();
+    assert!(matches!(
+        publishers::create(&db.pool, &slug, "Acme again", &other.id).await,
+        Err(ChangeError::SlugTaken)
+    ));
+    assert_eq!(
+        publishers::role_of(&db.pool, &p.id, &owner.id)
+            .await
+            .unwrap(),
+        Some(PublisherRole::Owner)
+    );
+    assert_eq!(
+        publishers::role_of(&db.pool, &p.id, &other.id)
+            .await
+            .unwrap(),
+        None
+    );
+
+    publishers::add_member(&db.pool, &p.id, &other.id, PublisherRole::Maintainer)
+        .await
+        .unwrap();
+    assert!(matches!(
+        publishers::add_member(&db.pool, &p.id, &other.id, PublisherRole::Owner).await,
+        Err(ChangeError::AlreadyMember)
+    ));
+    let members = publishers::members(&db.pool, &p.id).await.unwrap();
+    assert_eq!(
+        members
+            .iter()
+            .map(|m| (m.email.as_str(), m.role))
+            .collect::<Vec<_>>(),
+        vec![
+            ("owner@example.com", PublisherRole::Owner),
+            ("other@example.com", PublisherRole::Maintainer)
+        ]
+    );
+    assert_eq!(
+        publishers::for_user(&db.pool, &other.id).await.unwrap()[0].slug,
+        "acme"
+    );
+
+    assert!(matches!(
+        publishers::remove_member(&db.pool, &p.id, &owner.id).await,
+        Err(ChangeError::LastOwner)
+    ));
+    publishers::remove_member(&db.pool, &p.id, &other.id)
+        .await
+        .unwrap();
+    assert!(matches!(
+        publishers::remove_member(&db.pool, &p.id, &other.id).await,
+        Err(ChangeError::NotMember)
+    ));
+
+    publishers::set_verified(&db.pool, &p.id, true)
+        .await
+        .unwrap();
+    assert!(
+        publishers::find_by_slug(&db.pool, "acme")
+            .await
+            .unwrap()
+            .unwrap()
+            .verified
+    );
+}
+
+async fn user(db: &kiket_marketplace::server::db::Db, email: &str) -> users::UserRecord {
+    users::create(
+        &db.pool,
+        &Email::parse(email).unwrap(),
+        &DisplayName::parse(email).unwrap(),
+        &hash(),
+        false,
+    )
+    .await
+    .unwrap()
+}

@@ -5,6 +5,7 @@
 //! engines differ (search, locking) a repository function branches on [`Backend`].
 
 pub mod audit;
+pub mod publishers;
 pub mod users;
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions};

@@ -1,0 +1,175 @@
+//! `/publish/{slug}`: a publisher's members, for its members; owners add and remove them,
+//! marketplace admins verify the publisher.
+
+use crate::api::auth::kept_input;
+use crate::api::publishers::{
+    get_publisher, AddPublisherMember, RemovePublisherMember, SetPublisherVerified,
+};
+use crate::components::auth::SignedIn;
+use crate::components::form::{field_error, Field, FormMessage, Submit};
+use crate::components::status::ErrorNotice;
+use crate::model::publisher::{PublisherDetail, PublisherRole};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+/// The publisher management page.
+#[component]
+pub fn PublisherPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = move || params.with(|p| p.get("slug").unwrap_or_default());
+    // Outside the sign-in guard: the kept input can only be taken once.
+    let kept = Resource::new(|| (), |_| kept_input("add_member".into()));
+    view! {
+        <Title text="Publisher" />
+        <SignedIn next="/publish" let:_user>
+            <Members slug=slug() kept />
+        </SignedIn>
+    }
+}
+
+/// Input kept from a plain form post.
+pub type Kept =
+    Resource<Result<std::collections::BTreeMap<String, String>, crate::error::AppError>>;
+
+#[component]
+fn Members(slug: String, kept: Kept) -> impl IntoView {
+    let add = ServerAction::<AddPublisherMember>::new();
+    let remove = ServerAction::<RemovePublisherMember>::new();
+    let verify = ServerAction::<SetPublisherVerified>::new();
+    let detail = {
+        let slug = slug.clone();
+        Resource::new(
+            move || {
+                (
+                    add.version().get(),
+                    remove.version().get(),
+                    verify.version().get(),
+                )
+            },
+            move |_| get_publisher(slug.clone()),
+        )
+    };
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let kept = kept.await.unwrap_or_default();
+                match detail.await {
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok(d) => view! { <Detail d kept add remove verify /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Detail(
+    d: PublisherDetail,
+    kept: std::collections::BTreeMap<String, String>,
+    add: ServerAction<AddPublisherMember>,
+    remove: ServerAction<RemovePublisherMember>,
+    verify: ServerAction<SetPublisherVerified>,
+) -> impl IntoView {
+    let slug = d.publisher.slug.clone();
+    let owners = d
+        .members
+        .iter()
+        .filter(|m| m.role == PublisherRole::Owner)
+        .count();
+    let can_manage = d.can_manage;
+    let email = kept.get("email").cloned().unwrap_or_default();
+    let kept_role = kept
+        .get("role")
+        .cloned()
+        .unwrap_or_else(|| "maintainer".into());
+    view! {
+        <Title text=d.publisher.display_name.clone() />
+        <section class="page">
+            <p><a href="/publish">"← Your publishers"</a></p>
+            <h1>
+                {d.publisher.display_name.clone()} " "
+                {d.publisher.verified.then(|| view! { <span class="badge verified">"verified"</span> })}
+            </h1>
+            <p class="hint">{format!("Slug: {}", d.publisher.slug)}</p>
+            {d.can_verify.then(|| {
+                let slug = slug.clone();
+                let next = !d.publisher.verified;
+                view! {
+                    <ActionForm action=verify>
+                        <FormMessage action=verify />
+                        <input type="hidden" name="slug" value=slug />
+                        <input type="hidden" name="verified" value=next.to_string() />
+                        <button type="submit" class="button">
+                            {if next { "Mark as verified" } else { "Remove verification" }}
+                        </button>
+                    </ActionForm>
+                }
+            })}
+            <h2>"Members"</h2>
+            <FormMessage action=remove />
+            <table class="table">
+                <caption class="visually-hidden">"Members of this publisher"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Role"</th>
+                        {d.can_manage.then(|| view! { <th scope="col">"Action"</th> })}
+                    </tr>
+                </thead>
+                <tbody>
+                    {d.members.clone().into_iter().map(|m| {
+                        let last_owner = m.role == PublisherRole::Owner && owners == 1;
+                        let slug = slug.clone();
+                        let label = format!("Remove: {}", m.display_name);
+                        view! {
+                            <tr>
+                                <td>{m.display_name.clone()}</td>
+                                <td>{m.email.clone()}</td>
+                                <td>{if m.role == PublisherRole::Owner { "Owner" } else { "Maintainer" }}</td>
+                                {can_manage.then(|| view! {
+                                    <td>
+                                        {if last_owner {
+                                            view! { <span class="hint">"Last owner"</span> }.into_any()
+                                        } else {
+                                            view! {
+                                                <ActionForm action=remove>
+                                                    <input type="hidden" name="slug" value=slug />
+                                                    <input type="hidden" name="user_id" value=m.user_id />
+                                                    <button type="submit" class="button small" aria-label=label>"Remove"</button>
+                                                </ActionForm>
+                                            }.into_any()
+                                        }}
+                                    </td>
+                                })}
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {d.can_manage.then(|| {
+                let slug = slug.clone();
+                view! {
+                    <h2>"Add a member"</h2>
+                    <div class="narrow-form">
+                        <ActionForm action=add>
+                            <FormMessage action=add />
+                            <input type="hidden" name="slug" value=slug />
+                            <Field form="member" name="email" label="Email of their account" kind="email" value=email.clone()
+                                error=field_error(add, "email") required=true />
+                            <div class="field">
+                                <label for="member-role">"Role"</label>
+                                <select id="member-role" name="role">
+                                    <option value="maintainer" selected=kept_role == "maintainer">"Maintainer — uploads versions, edits listings"</option>
+                                    <option value="owner" selected=kept_role == "owner">"Owner — also manages members"</option>
+                                </select>
+                            </div>
+                            <Submit action=add label="Add member" busy="Adding…" />
+                        </ActionForm>
+                    </div>
+                }
+            })}
+        </section>
+    }
+}
