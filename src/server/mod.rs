@@ -5,6 +5,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod packages;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

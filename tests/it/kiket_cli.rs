@@ -187,6 +187,12 @@ fn package_writes_a_deterministic_archive_without_build_output() {
         .all(|(n, mode, mtime)| *mtime == 0
             && *mode == if n == "handler.sh" { 0o755 } else { 0o644 }));
     let sha = v["sha256"].as_str().unwrap().to_string();
+    // What the CLI writes, the marketplace's reader accepts.
+    let unpacked =
+        kiket_marketplace::server::packages::unpack::unpack(&std::fs::read(&archive).unwrap())
+            .unwrap();
+    assert_eq!(unpacked.manifest_path, "extension.yaml");
+    assert_eq!(unpacked.files.len(), 6);
     assert_eq!(sha.len(), 64);
 
     // Same tree, later timestamps: the same bytes.

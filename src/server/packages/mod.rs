@@ -1,0 +1,4 @@
+//! Packages: reading uploaded archives safely (and, with the upload work, storing them and their
+//! documents).
+
+pub mod unpack;
