@@ -2,6 +2,7 @@
 //! server fns return.
 
 pub mod account;
+pub mod checks;
 pub mod manifest;
 pub mod package;
 pub mod publisher;
