@@ -414,6 +414,25 @@ const V2_EXTENSION: &[&str] = &[
     "author",
 ];
 
+/// Whether `extension.<field>` says `internal` (the other accepted word is `outside`, the default).
+fn read_internal(d: &mut Diags, e: &diag::Fields<'_>, field: &str, outside: &str) -> bool {
+    let path = join("extension", field);
+    let Some(n) = e.get(field) else { return false };
+    match d.text(n, &path).as_deref() {
+        None => false,
+        Some("internal") => true,
+        Some(w) if w == outside => false,
+        Some(other) => {
+            d.error(
+                &path,
+                n.pos,
+                format!("{field} must be {outside} or internal, not {other:?}"),
+            );
+            false
+        }
+    }
+}
+
 /// The root fields, the `extension` node and its fields, or an error when the section is missing.
 fn extension_section<'a>(
     d: &mut Diags,
@@ -477,21 +496,7 @@ fn decode_v2(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Man
             None
         }
     };
-    let runtime = e
-        .get("runtime")
-        .and_then(|n| d.text(n, "extension.runtime").map(|t| (t, n.pos)));
-    let internal = match runtime.as_ref().map(|(t, p)| (t.as_str(), *p)) {
-        None | Some(("external", _)) => false,
-        Some(("internal", _)) => true,
-        Some((other, pos)) => {
-            d.error(
-                "extension.runtime",
-                pos,
-                format!("runtime must be external or internal, not {other:?}"),
-            );
-            false
-        }
-    };
+    let internal = read_internal(d, &e, "runtime", "external");
     let description = read_description(d, e.get("description"), "extension.description");
     let base_url = text_field(d, &e, "extension", "base_url");
     let delivery = if internal {
@@ -780,21 +785,7 @@ fn decode_v1(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Man
             None
         }
     });
-    let delivery_kind = e
-        .get("delivery")
-        .and_then(|n| d.text(n, "extension.delivery").map(|t| (t, n.pos)));
-    let internal = match delivery_kind.as_ref().map(|(t, p)| (t.as_str(), *p)) {
-        None | Some(("http", _)) => false,
-        Some(("internal", _)) => true,
-        Some((other, pos)) => {
-            d.error(
-                "extension.delivery",
-                pos,
-                format!("delivery must be http or internal, not {other:?}"),
-            );
-            false
-        }
-    };
+    let internal = read_internal(d, &e, "delivery", "http");
     let mut settings: Vec<Setting> = Vec::new();
     if let Some(cn) = e.get("configuration") {
         if let Some(entries) = d.map(cn, "extension.configuration") {
