@@ -1,5 +1,4 @@
-//! Packages: reading uploaded archives safely (and, with the upload work, storing them and their
-//! documents).
+//! Packages: reading uploaded archives safely, and the documents they carry.
 
 pub mod docs;
 pub mod unpack;
