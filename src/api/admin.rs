@@ -39,17 +39,16 @@ pub async fn set_user_admin(user_id: String, admin: bool) -> Result<(), AppError
         }
         audit::record(
             &state.db.pool,
-            audit::Entry {
-                actor_id: Some(&me.id),
-                action: if admin {
+            audit::Entry::new(
+                Some(&me.id),
+                if admin {
                     "user.admin_granted"
                 } else {
                     "user.admin_revoked"
                 },
-                target_kind: "user",
-                target_id: &user_id,
-                detail: serde_json::json!({}),
-            },
+                "user",
+                &user_id,
+            ),
         )
         .await?;
         Ok(())

@@ -116,13 +116,12 @@ pub async fn change_password(
         let epoch = crate::server::db::users::set_password(&state.db.pool, &user.id, &hash).await?;
         crate::server::db::audit::record(
             &state.db.pool,
-            crate::server::db::audit::Entry {
-                actor_id: Some(&user.id),
-                action: "user.password_changed",
-                target_kind: "user",
-                target_id: &user.id,
-                detail: serde_json::json!({}),
-            },
+            crate::server::db::audit::Entry::new(
+                Some(&user.id),
+                "user.password_changed",
+                "user",
+                &user.id,
+            ),
         )
         .await?;
         auth::refresh_epoch(&session, epoch).await?;

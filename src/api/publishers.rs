@@ -75,13 +75,13 @@ pub async fn create_publisher(slug: String, display_name: String) -> Result<(), 
             .map_err(change_error)?;
         audit::record(
             &state.db.pool,
-            audit::Entry {
-                actor_id: Some(&user.id),
-                action: "publisher.created",
-                target_kind: "publisher",
-                target_id: &publisher.id,
-                detail: serde_json::json!({ "slug": publisher.slug }),
-            },
+            audit::Entry::new(
+                Some(&user.id),
+                "publisher.created",
+                "publisher",
+                &publisher.id,
+            )
+            .with(serde_json::json!({ "slug": publisher.slug })),
         )
         .await?;
         leptos_axum::redirect(&format!("/publish/{}", publisher.slug));
@@ -161,13 +161,13 @@ pub async fn add_publisher_member(
             .map_err(change_error)?;
         audit::record(
             &state.db.pool,
-            audit::Entry {
-                actor_id: Some(&user.id),
-                action: "publisher.member_added",
-                target_kind: "publisher",
-                target_id: &publisher.id,
-                detail: serde_json::json!({ "user_id": member.id, "role": role.as_str() }),
-            },
+            audit::Entry::new(
+                Some(&user.id),
+                "publisher.member_added",
+                "publisher",
+                &publisher.id,
+            )
+            .with(serde_json::json!({ "user_id": member.id, "role": role.as_str() })),
         )
         .await?;
         Ok(())
@@ -196,13 +196,13 @@ pub async fn remove_publisher_member(slug: String, user_id: String) -> Result<()
             .map_err(change_error)?;
         audit::record(
             &state.db.pool,
-            audit::Entry {
-                actor_id: Some(&user.id),
-                action: "publisher.member_removed",
-                target_kind: "publisher",
-                target_id: &publisher.id,
-                detail: serde_json::json!({ "user_id": user_id }),
-            },
+            audit::Entry::new(
+                Some(&user.id),
+                "publisher.member_removed",
+                "publisher",
+                &publisher.id,
+            )
+            .with(serde_json::json!({ "user_id": user_id })),
         )
         .await?;
         if user_id == user.id {
@@ -226,17 +226,16 @@ pub async fn set_publisher_verified(slug: String, verified: bool) -> Result<(), 
         publishers::set_verified(&state.db.pool, &publisher.id, verified).await?;
         audit::record(
             &state.db.pool,
-            audit::Entry {
-                actor_id: Some(&admin.id),
-                action: if verified {
+            audit::Entry::new(
+                Some(&admin.id),
+                if verified {
                     "publisher.verified"
                 } else {
                     "publisher.unverified"
                 },
-                target_kind: "publisher",
-                target_id: &publisher.id,
-                detail: serde_json::json!({}),
-            },
+                "publisher",
+                &publisher.id,
+            ),
         )
         .await?;
         Ok(())

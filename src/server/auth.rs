@@ -95,13 +95,8 @@ pub async fn register(
         })?;
     audit::record(
         &db.pool,
-        audit::Entry {
-            actor_id: Some(&user.id),
-            action: "user.created",
-            target_kind: "user",
-            target_id: &user.id,
-            detail: serde_json::json!({ "admin": is_admin }),
-        },
+        audit::Entry::new(Some(&user.id), "user.created", "user", &user.id)
+            .with(serde_json::json!({ "admin": is_admin })),
     )
     .await?;
     tracing::info!(user_id = %user.id, "account created");
@@ -151,13 +146,8 @@ pub async fn authenticate(
         let locked = users::record_failure(&db.pool, &user.id, now).await?;
         audit::record(
             &db.pool,
-            audit::Entry {
-                actor_id: None,
-                action: "user.sign_in_failed",
-                target_kind: "user",
-                target_id: &user.id,
-                detail: serde_json::json!({ "locked": locked.is_some() }),
-            },
+            audit::Entry::new(None, "user.sign_in_failed", "user", &user.id)
+                .with(serde_json::json!({ "locked": locked.is_some() })),
         )
         .await?;
         if let Some(until) = locked {
@@ -172,13 +162,7 @@ pub async fn authenticate(
     users::clear_failures(&db.pool, &user.id).await?;
     audit::record(
         &db.pool,
-        audit::Entry {
-            actor_id: Some(&user.id),
-            action: "user.signed_in",
-            target_kind: "user",
-            target_id: &user.id,
-            detail: serde_json::json!({}),
-        },
+        audit::Entry::new(Some(&user.id), "user.signed_in", "user", &user.id),
     )
     .await?;
     Ok(user)

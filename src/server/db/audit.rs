@@ -18,6 +18,30 @@ pub struct Entry<'a> {
     pub detail: serde_json::Value,
 }
 
+impl<'a> Entry<'a> {
+    /// An entry with no detail.
+    pub fn new(
+        actor_id: Option<&'a str>,
+        action: &'a str,
+        target_kind: &'a str,
+        target_id: &'a str,
+    ) -> Self {
+        Self {
+            actor_id,
+            action,
+            target_kind,
+            target_id,
+            detail: serde_json::json!({}),
+        }
+    }
+
+    /// The same entry with `detail`.
+    pub fn with(mut self, detail: serde_json::Value) -> Self {
+        self.detail = detail;
+        self
+    }
+}
+
 /// A stored audit entry.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Row {
