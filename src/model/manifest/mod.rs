@@ -414,6 +414,28 @@ const V2_EXTENSION: &[&str] = &[
     "author",
 ];
 
+/// Permissions, categories and tags, written the same way in both dialects.
+fn read_listing(d: &mut Diags, e: &diag::Fields<'_>) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let permissions = e
+        .get("permissions")
+        .map(|n| read_permissions(d, n, "extension.permissions"))
+        .unwrap_or_default();
+    let categories = e
+        .get("categories")
+        .map(|n| read_categories(d, n, "extension.categories"))
+        .unwrap_or_default();
+    let tags = e
+        .get("tags")
+        .map(|n| {
+            d.texts(n, "extension.tags")
+                .into_iter()
+                .map(|(t, _)| t)
+                .collect()
+        })
+        .unwrap_or_default();
+    (permissions, categories, tags)
+}
+
 /// Whether `extension.<field>` says `internal` (the other accepted word is `outside`, the default).
 fn read_internal(d: &mut Diags, e: &diag::Fields<'_>, field: &str, outside: &str) -> bool {
     let path = join("extension", field);
@@ -519,23 +541,7 @@ fn decode_v2(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Man
             }
         }
     };
-    let permissions = e
-        .get("permissions")
-        .map(|n| read_permissions(d, n, "extension.permissions"))
-        .unwrap_or_default();
-    let categories = e
-        .get("categories")
-        .map(|n| read_categories(d, n, "extension.categories"))
-        .unwrap_or_default();
-    let tags = e
-        .get("tags")
-        .map(|n| {
-            d.texts(n, "extension.tags")
-                .into_iter()
-                .map(|(t, _)| t)
-                .collect()
-        })
-        .unwrap_or_default();
+    let (permissions, categories, tags) = read_listing(d, &e);
 
     let mut triggers = Vec::new();
     if let Some(tn) = f.get("triggers") {
@@ -999,23 +1005,7 @@ fn decode_v1(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Man
                 .collect()
         })
         .unwrap_or_default();
-    let permissions = e
-        .get("permissions")
-        .map(|n| read_permissions(d, n, "extension.permissions"))
-        .unwrap_or_default();
-    let categories = e
-        .get("categories")
-        .map(|n| read_categories(d, n, "extension.categories"))
-        .unwrap_or_default();
-    let tags = e
-        .get("tags")
-        .map(|n| {
-            d.texts(n, "extension.tags")
-                .into_iter()
-                .map(|(t, _)| t)
-                .collect()
-        })
-        .unwrap_or_default();
+    let (permissions, categories, tags) = read_listing(d, &e);
     let author = e.get("author").and_then(|n| match n.as_str() {
         Some(s) => Some(s.to_string()),
         None => n.get("name").and_then(|x| x.as_str()).map(str::to_string),
