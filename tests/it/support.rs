@@ -84,6 +84,8 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
+        // A request that hangs fails the test instead of stalling the suite.
+        .timeout(std::time::Duration::from_secs(30))
         .build()
         .expect("client")
 }
@@ -262,6 +264,7 @@ pub fn client_with_cookie(value: &str) -> reqwest::Client {
     reqwest::Client::builder()
         .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
         .build()
         .unwrap()
 }
