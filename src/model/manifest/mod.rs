@@ -414,6 +414,29 @@ const V2_EXTENSION: &[&str] = &[
     "author",
 ];
 
+/// The required `event` of a trigger or hook, checked as an event name.
+fn read_event(
+    d: &mut Diags,
+    f: &diag::Fields<'_>,
+    path: &str,
+    item: &Node,
+    what: &str,
+) -> Option<String> {
+    let epath = join(path, "event");
+    let Some(n) = f.get("event") else {
+        d.error(path, item.pos, format!("a {what} needs an event"));
+        return None;
+    };
+    let ev = d.text(n, &epath)?;
+    match EventName::parse(&ev) {
+        Ok(_) => Some(ev),
+        Err(msg) => {
+            d.error(&epath, n.pos, msg);
+            None
+        }
+    }
+}
+
 /// Permissions, categories and tags, written the same way in both dialects.
 fn read_listing(d: &mut Diags, e: &diag::Fields<'_>) -> (Vec<String>, Vec<String>, Vec<String>) {
     let permissions = e
@@ -556,22 +579,7 @@ fn decode_v2(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Man
                     &path,
                     &["event", "handler", "timeout", "retries", "description"],
                 );
-                let event =
-                    match tf.get("event") {
-                        Some(n) => d.text(n, &join(&path, "event")).and_then(|ev| {
-                            match EventName::parse(&ev) {
-                                Ok(_) => Some(ev),
-                                Err(msg) => {
-                                    d.error(&join(&path, "event"), n.pos, msg);
-                                    None
-                                }
-                            }
-                        }),
-                        None => {
-                            d.error(&path, item.pos, "a trigger needs an event");
-                            None
-                        }
-                    };
+                let event = read_event(d, &tf, &path, item, "trigger");
                 let handler = match tf.get("handler") {
                     Some(n) => d
                         .text(n, &join(&path, "handler"))
@@ -957,22 +965,7 @@ fn decode_v1(d: &mut Diags, root: &Node, entries: &[(Node, Node)]) -> Option<Man
                         "required",
                     ],
                 );
-                let event =
-                    match hf.get("event") {
-                        Some(n) => d.text(n, &join(&path, "event")).and_then(|ev| {
-                            match EventName::parse(&ev) {
-                                Ok(_) => Some(ev),
-                                Err(msg) => {
-                                    d.error(&join(&path, "event"), n.pos, msg);
-                                    None
-                                }
-                            }
-                        }),
-                        None => {
-                            d.error(&path, item.pos, "a hook needs an event");
-                            None
-                        }
-                    };
+                let event = read_event(d, &hf, &path, item, "hook");
                 let handler = hf.get("endpoint").and_then(|n| {
                     d.text(n, &join(&path, "endpoint"))
                         .inspect(|h| check_handler(d, h, &join(&path, "endpoint"), n.pos))
