@@ -14,9 +14,13 @@ WASM := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/debug/kiket_marketplace.wasm
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3; exit }' Cargo.lock)
 CARGO_LEPTOS_VERSION := 0.3.10
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432
+# The local S3-compatible server the blob store test starts (moto, from PyPI, in a venv).
+MOTO_VERSION := 5.2.5
+MOTO_VENV := $(HOME)/.cache/kiket-marketplace/moto-$(MOTO_VERSION)
+export MOTO_SERVER ?= $(MOTO_VENV)/bin/moto_server
 export LEPTOS_SITE_ROOT ?= $(SITE)
 
-.PHONY: run test bootstrap tools chromium npm build site server wasm clippy test-rust test-e2e test-bin cli watch clean-site
+.PHONY: run test bootstrap tools chromium npm moto build site server wasm clippy test-rust test-e2e test-bin cli watch clean-site
 
 ## make run: install what is missing, build, serve http://127.0.0.1:3000 on SQLite with the demo data.
 run: bootstrap build
@@ -25,7 +29,7 @@ run: bootstrap build
 
 ## make test: install what is missing, then clippy (ssr + hydrate), Rust tests on SQLite and
 ## PostgreSQL, and the Playwright suite (js + nojs) in Debian Chromium.
-test: bootstrap clippy site test-rust test-e2e
+test: bootstrap moto clippy site test-rust test-e2e
 	@echo "make test: all layers passed"
 
 bootstrap: tools npm chromium
@@ -43,6 +47,13 @@ chromium:
 	  echo "installing Debian chromium"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+## The S3 test is skipped with a printed reason when moto cannot be installed (no python3 venv).
+moto:
+	@[ -x "$(MOTO_SERVER)" ] || { \
+	  echo "installing moto[server] $(MOTO_VERSION) for the S3 blob store test"; \
+	  { python3 -m venv "$(MOTO_VENV)" && "$(MOTO_VENV)/bin/pip" install -q "moto[server]==$(MOTO_VERSION)"; } \
+	  || echo "WARNING: moto could not be installed; the S3 blob store test will be skipped"; }
 
 npm: end2end/node_modules/.installed
 

@@ -65,7 +65,17 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
-                        path=path!("/publish/:slug")
+                        path=path!("/publish/extensions/:key")
+                        view=pages::extension_admin::ExtensionAdminPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/publish/extensions/:key/versions/:version")
+                        view=pages::version::VersionPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/publishers/:slug")
                         view=pages::publisher::PublisherPage
                         ssr=SsrMode::Async
                     />

@@ -32,11 +32,9 @@ async fn main() -> std::process::ExitCode {
 async fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error::Error>> {
     let addr = config.site_addr;
     let public_url = config.public_url.clone();
-    let state = startup::build_state(config)
-        .await
-        .map_err(|e| format!("cannot open the database (DATABASE_URL): {e}"))?;
+    let state = startup::build_state(config).await?;
     if seed_demo {
-        if let Some(logins) = demo::seed(&state.db).await? {
+        if let Some(logins) = demo::seed(&state).await? {
             println!("{logins}");
         } else {
             println!("{}", demo::LOGINS_AGAIN);

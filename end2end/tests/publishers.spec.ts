@@ -24,7 +24,7 @@ test('create a publisher, add and remove a maintainer', async ({ page }, testInf
   await page.getByLabel('Slug').fill(slug);
   await page.getByRole('button', { name: 'Create publisher' }).click();
 
-  await expect(page).toHaveURL(new RegExp(`/publish/${slug}$`));
+  await expect(page).toHaveURL(new RegExp(`/publishers/${slug}$`));
   await ready(page);
   await expect(page.getByRole('heading', { name: 'Pat Tools' })).toBeVisible();
   await expect(page.getByRole('cell', { name: 'Last owner' })).toBeVisible();
@@ -57,7 +57,7 @@ test('the demo publisher shows its verified badge and members', async ({ page })
 test('marketplace admins verify publishers', async ({ page }) => {
   await signIn(page, ADMIN.email, ADMIN.password);
   await expect(page).toHaveURL(/\/$/);
-  await page.goto('/publish/northwind-labs');
+  await page.goto('/publishers/northwind-labs');
   await ready(page);
   await page.getByRole('button', { name: 'Mark as verified' }).click();
   await expect(page.getByRole('heading', { name: /Northwind Labs/ })).toContainText('verified');

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod extensions;
 pub mod manifests;
 pub mod publishers;
 

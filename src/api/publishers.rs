@@ -84,7 +84,7 @@ pub async fn create_publisher(slug: String, display_name: String) -> Result<(), 
             .with(serde_json::json!({ "slug": publisher.slug })),
         )
         .await?;
-        leptos_axum::redirect(&format!("/publish/{}", publisher.slug));
+        leptos_axum::redirect(&format!("/publishers/{}", publisher.slug));
         Ok(())
     }
     .await;

@@ -6,10 +6,10 @@ use kiket_marketplace::model::manifest::diag::Severity;
 use kiket_marketplace::model::manifest::names::ExtensionKey;
 use kiket_marketplace::model::manifest::{lint_bytes, Lint};
 use kiket_marketplace::model::package::{
-    find_manifest, EXCLUDED_DIRS, MAX_COMPRESSED_BYTES, MAX_ENTRIES, MAX_UNPACKED_BYTES,
+    find_manifest, MAX_COMPRESSED_BYTES, MAX_ENTRIES, MAX_UNPACKED_BYTES,
 };
+use kiket_marketplace::server::packages::pack;
 use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -357,51 +357,6 @@ fn scaffold(name: &str, dialect: DialectArg, dir: Option<PathBuf>) -> Result<u8,
     Ok(0)
 }
 
-/// Files of a project to package, sorted, relative with `/` separators.
-fn collect(root: &Path) -> Result<Vec<(String, PathBuf, bool)>, String> {
-    let mut out = Vec::new();
-    let mut todo = vec![(root.to_path_buf(), String::new())];
-    while let Some((dir, prefix)) = todo.pop() {
-        let entries = std::fs::read_dir(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
-            let name = entry
-                .file_name()
-                .into_string()
-                .map_err(|n| format!("{}: file names must be UTF-8", dir.join(n).display()))?;
-            let rel = if prefix.is_empty() {
-                name.clone()
-            } else {
-                format!("{prefix}/{name}")
-            };
-            let meta =
-                std::fs::symlink_metadata(entry.path()).map_err(|e| format!("{rel}: {e}"))?;
-            if meta.file_type().is_symlink() {
-                return Err(format!(
-                    "{rel} is a symbolic link: packages cannot contain links"
-                ));
-            }
-            if meta.is_dir() {
-                if EXCLUDED_DIRS.contains(&name.as_str()) || (prefix.is_empty() && name == "dist") {
-                    continue;
-                }
-                todo.push((entry.path(), rel));
-            } else if meta.is_file() {
-                #[cfg(unix)]
-                let executable =
-                    std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o111 != 0;
-                #[cfg(not(unix))]
-                let executable = false;
-                out.push((rel, entry.path(), executable));
-            } else {
-                return Err(format!("{rel} is not a regular file"));
-            }
-        }
-    }
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
-}
-
 fn package_cmd(path: &Path, output: Option<PathBuf>, format: Format) -> Result<u8, String> {
     let manifest = manifest_file(path)?;
     if std::fs::metadata(path)
@@ -423,7 +378,7 @@ fn package_cmd(path: &Path, output: Option<PathBuf>, format: Format) -> Result<u
         .manifest
         .as_ref()
         .ok_or("the manifest could not be read")?;
-    let files = collect(path)?;
+    let files = pack::collect(path)?;
     if files.len() > MAX_ENTRIES {
         return Err(format!(
             "{} files; a package holds at most {MAX_ENTRIES}",
@@ -431,9 +386,9 @@ fn package_cmd(path: &Path, output: Option<PathBuf>, format: Format) -> Result<u
         ));
     }
     let mut total = 0u64;
-    for (rel, file, _) in &files {
-        total += std::fs::metadata(file)
-            .map_err(|e| format!("{rel}: {e}"))?
+    for f in &files {
+        total += std::fs::metadata(&f.path)
+            .map_err(|e| format!("{}: {e}", f.rel))?
             .len();
     }
     if total > MAX_UNPACKED_BYTES {
@@ -449,27 +404,7 @@ fn package_cmd(path: &Path, output: Option<PathBuf>, format: Format) -> Result<u
     let tmp = out_dir.join(format!(".{}-{}.tar.gz.partial", m.key, m.version));
     {
         let file = std::fs::File::create(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
-        // Fixed gzip header and tar metadata: the same tree always gives the same bytes.
-        let gz = flate2::GzBuilder::new()
-            .mtime(0)
-            .write(file, flate2::Compression::best());
-        let mut tar = tar::Builder::new(gz);
-        tar.mode(tar::HeaderMode::Deterministic);
-        for (rel, file, executable) in &files {
-            let data = std::fs::read(file).map_err(|e| format!("{rel}: {e}"))?;
-            let mut header = tar::Header::new_gnu();
-            header.set_size(data.len() as u64);
-            header.set_mode(if *executable { 0o755 } else { 0o644 });
-            header.set_mtime(0);
-            header.set_uid(0);
-            header.set_gid(0);
-            header.set_entry_type(tar::EntryType::Regular);
-            tar.append_data(&mut header, rel, data.as_slice())
-                .map_err(|e| format!("{rel}: {e}"))?;
-        }
-        let gz = tar.into_inner().map_err(|e| e.to_string())?;
-        let mut file = gz.finish().map_err(|e| e.to_string())?;
-        file.flush().map_err(|e| e.to_string())?;
+        pack::write_archive(file, pack::read_tree(&files))?;
     }
     let bytes = std::fs::read(&tmp).map_err(|e| e.to_string())?;
     if bytes.len() as u64 > MAX_COMPRESSED_BYTES {

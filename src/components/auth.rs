@@ -52,7 +52,8 @@ where
 #[component]
 pub fn SignedIn<F, V>(
     /// Where to come back to after signing in.
-    next: &'static str,
+    #[prop(into)]
+    next: String,
     /// The content, given the user.
     children: F,
 ) -> impl IntoView
@@ -66,6 +67,7 @@ where
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || {
                 let children = children.clone();
+                let next = next.clone();
                 Suspend::new(async move {
                     match auth.user.await {
                         Ok(Some(user)) => children(user).into_any(),

@@ -5,3 +5,5 @@ pub mod fields;
 pub mod form;
 pub mod layout;
 pub mod status;
+pub mod time;
+pub mod upload;

@@ -2,7 +2,8 @@
 //! warnings go to the reviewer. Pure code: the publisher's browser can run the manifest part too.
 
 use crate::model::manifest::diag::Severity;
-use crate::model::manifest::Lint;
+use crate::model::manifest::{Delivery, Lint};
+use crate::model::package::MAX_DOC_BYTES;
 use serde::{Deserialize, Serialize};
 
 /// How a finding affects the upload.
@@ -29,7 +30,7 @@ pub struct Finding {
 }
 
 /// Files larger than this are flagged for the reviewer.
-pub const LARGE_FILE_BYTES: usize = 10 * 1024 * 1024;
+pub const LARGE_FILE_BYTES: u64 = 10 * 1024 * 1024;
 
 /// Credential shapes that must never ship in a package: (rule detail, marker).
 const SECRET_MARKERS: &[(&str, &str)] = &[
@@ -61,8 +62,80 @@ fn looks_like_token(text: &str, marker: &str) -> bool {
     })
 }
 
+/// Bytes of a chunk's end carried into the next, so a token split between chunks is still seen.
+const SCAN_OVERLAP: usize = 256;
+
+/// What the checks need to know about one file's content, gathered while it streams past, so a
+/// file never has to be held whole in memory to be checked.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileScan {
+    head: Vec<u8>,
+    tail: Vec<u8>,
+    secret: Option<&'static str>,
+    non_blank: bool,
+}
+
+impl FileScan {
+    /// Scans `bytes` as a whole file.
+    pub fn of(bytes: &[u8]) -> Self {
+        let mut scan = Self::default();
+        scan.feed(bytes);
+        scan
+    }
+
+    /// Feeds the next chunk of the file.
+    pub fn feed(&mut self, chunk: &[u8]) {
+        if self.head.len() < 8 {
+            let take = (8 - self.head.len()).min(chunk.len());
+            self.head.extend_from_slice(&chunk[..take]);
+        }
+        if !self.non_blank {
+            self.non_blank = chunk.iter().any(|b| !b.is_ascii_whitespace());
+        }
+        let mut window = std::mem::take(&mut self.tail);
+        window.extend_from_slice(chunk);
+        if self.secret.is_none() {
+            // Markers are ASCII: a lossy view of binary data cannot hide or invent one.
+            let text = String::from_utf8_lossy(&window);
+            self.secret = SECRET_MARKERS
+                .iter()
+                .find(|(_, m)| looks_like_token(&text, m))
+                .map(|(what, _)| *what);
+        }
+        let keep = window.len().min(SCAN_OVERLAP);
+        self.tail = window.split_off(window.len() - keep);
+    }
+
+    fn executable(&self) -> bool {
+        self.head.starts_with(b"\x7fELF")
+            || self.head.starts_with(b"MZ")
+            || self.head.starts_with(&[0xcf, 0xfa, 0xed, 0xfe])
+    }
+}
+
+/// One file of a package as the checks see it.
+#[derive(Debug, Clone, Copy)]
+pub struct FileFacts<'a> {
+    /// Path inside the package.
+    pub path: &'a str,
+    /// Size in bytes.
+    pub size: u64,
+    /// What its content showed.
+    pub scan: &'a FileScan,
+}
+
+/// Documents shown on the listing: larger ones are cut.
+const DOCUMENTS: &[&str] = &[
+    "README.md",
+    "docs/README.md",
+    "CHANGELOG.md",
+    "docs/CHANGELOG.md",
+    "docs/getting-started.md",
+    "docs/quickstart.md",
+];
+
 /// Runs every check on a package's files and its manifest's lint.
-pub fn run(files: &[(&str, &[u8])], lint: &Lint) -> Vec<Finding> {
+pub fn run(files: &[FileFacts<'_>], lint: &Lint) -> Vec<Finding> {
     let mut out = Vec::new();
     for d in &lint.diagnostics {
         out.push(Finding {
@@ -75,7 +148,7 @@ pub fn run(files: &[(&str, &[u8])], lint: &Lint) -> Vec<Finding> {
             message: d.to_string(),
         });
     }
-    let has = |names: &[&str]| files.iter().any(|(p, _)| names.contains(p));
+    let has = |names: &[&str]| files.iter().any(|f| names.contains(&f.path));
     if !has(&["README.md", "docs/README.md"]) {
         out.push(Finding {
             rule: "readme-missing".into(),
@@ -93,39 +166,59 @@ pub fn run(files: &[(&str, &[u8])], lint: &Lint) -> Vec<Finding> {
                 .into(),
         });
     }
-    if let Some(icon) = lint.manifest.as_ref().and_then(|m| m.icon.as_deref()) {
-        let remote = icon.starts_with("https://") || icon.starts_with("http://");
-        if !remote
-            && !files
-                .iter()
-                .any(|(p, _)| *p == icon.trim_start_matches("./"))
-        {
-            out.push(Finding {
-                rule: "icon-missing".into(),
-                severity: FindingSeverity::Warning,
-                file: Some(icon.to_string()),
-                message: format!(
-                    "The manifest names the icon {icon:?}, which is not in the package."
-                ),
-            });
+    if let Some(m) = lint.manifest.as_ref() {
+        if let Some(icon) = m.icon.as_deref() {
+            let remote = icon.starts_with("https://") || icon.starts_with("http://");
+            if !remote && !has(&[icon.trim_start_matches("./")]) {
+                out.push(Finding {
+                    rule: "icon-missing".into(),
+                    severity: FindingSeverity::Warning,
+                    file: Some(icon.to_string()),
+                    message: format!(
+                        "The manifest names the icon {icon:?}, which is not in the package."
+                    ),
+                });
+            }
+        }
+        if let Delivery::Http { url } = &m.delivery {
+            if url.starts_with("http://") {
+                out.push(Finding {
+                    rule: "insecure-base-url".into(),
+                    severity: FindingSeverity::Warning,
+                    file: None,
+                    message: format!(
+                        "Events would be sent to {url} without TLS: use an https:// address."
+                    ),
+                });
+            }
         }
     }
-    for (path, bytes) in files {
-        if bytes.len() > LARGE_FILE_BYTES {
+    for f in files {
+        let path = f.path;
+        if f.size > LARGE_FILE_BYTES {
             out.push(Finding {
                 rule: "large-file".into(),
                 severity: FindingSeverity::Warning,
                 file: Some(path.to_string()),
                 message: format!(
                     "{} MB: is this file needed in the package?",
-                    bytes.len() / (1024 * 1024)
+                    f.size / (1024 * 1024)
                 ),
             });
         }
-        if bytes.starts_with(b"\x7fELF")
-            || bytes.starts_with(b"MZ")
-            || bytes.starts_with(&[0xcf, 0xfa, 0xed, 0xfe])
-        {
+        if DOCUMENTS.contains(&path) && f.size > MAX_DOC_BYTES {
+            out.push(Finding {
+                rule: "doc-too-large".into(),
+                severity: FindingSeverity::Warning,
+                file: Some(path.to_string()),
+                message: format!(
+                    "{} KB: documents longer than {} KB are cut on the listing.",
+                    f.size / 1024,
+                    MAX_DOC_BYTES / 1024
+                ),
+            });
+        }
+        if f.scan.executable() {
             out.push(Finding {
                 rule: "binary-executable".into(),
                 severity: FindingSeverity::Warning,
@@ -134,15 +227,12 @@ pub fn run(files: &[(&str, &[u8])], lint: &Lint) -> Vec<Finding> {
             });
             continue;
         }
-        let Ok(text) = std::str::from_utf8(bytes) else {
-            continue;
-        };
         let env_file = path
             .rsplit('/')
             .next()
             .is_some_and(|n| n == ".env" || n.starts_with(".env."))
             && !path.ends_with(".example");
-        if env_file && !text.trim().is_empty() {
+        if env_file && f.scan.non_blank {
             out.push(Finding {
                 rule: "secret-in-file".into(),
                 severity: FindingSeverity::Blocking,
@@ -151,10 +241,7 @@ pub fn run(files: &[(&str, &[u8])], lint: &Lint) -> Vec<Finding> {
             });
             continue;
         }
-        if let Some((what, _)) = SECRET_MARKERS
-            .iter()
-            .find(|(_, m)| looks_like_token(text, m))
-        {
+        if let Some(what) = f.scan.secret {
             out.push(Finding {
                 rule: "secret-in-file".into(),
                 severity: FindingSeverity::Blocking,
@@ -183,6 +270,20 @@ mod tests {
 
     const MANIFEST: &str = "manifest_version: 2\nextension:\n  key: my-ext\n  name: My Ext\n  version: 1.0.0\n  base_url: https://x.example.com\n  icon: icon.png\n";
 
+    fn check(files: &[(&str, &[u8])], lint: &Lint) -> Vec<Finding> {
+        let scans: Vec<FileScan> = files.iter().map(|(_, b)| FileScan::of(b)).collect();
+        let facts: Vec<FileFacts<'_>> = files
+            .iter()
+            .zip(&scans)
+            .map(|((path, b), scan)| FileFacts {
+                path,
+                size: b.len() as u64,
+                scan,
+            })
+            .collect();
+        run(&facts, lint)
+    }
+
     fn rules(findings: &[Finding]) -> Vec<(&str, FindingSeverity, Option<&str>)> {
         findings
             .iter()
@@ -199,13 +300,13 @@ mod tests {
             ("icon.png", b"\x89PNG"),
             (".env.example", b"API_TOKEN=\n"),
         ];
-        assert_eq!(run(&files, &lint(MANIFEST)), vec![]);
+        assert_eq!(check(&files, &lint(MANIFEST)), vec![]);
     }
 
     #[test]
     fn missing_documents_and_icon_are_warnings() {
         let files: Vec<(&str, &[u8])> = vec![("extension.yaml", MANIFEST.as_bytes())];
-        let f = run(&files, &lint(MANIFEST));
+        let f = check(&files, &lint(MANIFEST));
         assert_eq!(
             rules(&f),
             vec![
@@ -234,7 +335,7 @@ mod tests {
             ("icon.png", b"x"),
             (path, content.as_bytes()),
         ];
-        let f = run(&files, &lint(MANIFEST));
+        let f = check(&files, &lint(MANIFEST));
         assert_eq!(
             rules(&f),
             vec![("secret-in-file", FindingSeverity::Blocking, Some(path))]
@@ -257,7 +358,7 @@ mod tests {
             ("CHANGELOG.md", b"x"),
             ("icon.png", b"x"),
         ];
-        assert_eq!(run(&files, &lint(MANIFEST)), vec![]);
+        assert_eq!(check(&files, &lint(MANIFEST)), vec![]);
     }
 
     #[test]
@@ -270,7 +371,7 @@ mod tests {
             ("icon.png", b"x"),
             ("bin/tool", b"\x7fELF\x02\x01\x01"),
         ];
-        let f = run(&files, &lint(&bad));
+        let f = check(&files, &lint(&bad));
         assert!(blocks(&f));
         assert!(f
             .iter()
@@ -278,5 +379,39 @@ mod tests {
         assert!(f
             .iter()
             .any(|x| x.rule == "binary-executable" && x.file.as_deref() == Some("bin/tool")));
+    }
+
+    #[test]
+    fn a_token_split_between_chunks_is_found() {
+        let token = b"ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+        for cut in 1..token.len() {
+            let mut scan = FileScan::default();
+            scan.feed(&[b'x'; 5000]);
+            scan.feed(&token[..cut]);
+            scan.feed(&token[cut..]);
+            scan.feed(b"\n");
+            assert_eq!(scan.secret, Some("a GitHub token"), "cut at {cut}");
+        }
+        assert_eq!(FileScan::of(b"ghp_short").secret, None);
+    }
+
+    #[test]
+    fn plain_http_delivery_and_huge_documents_are_warnings() {
+        let manifest = MANIFEST.replace("https://x.example.com", "http://localhost:8080");
+        let big = vec![b'a'; (MAX_DOC_BYTES + 1) as usize];
+        let files: Vec<(&str, &[u8])> = vec![
+            ("extension.yaml", manifest.as_bytes()),
+            ("README.md", &big),
+            ("CHANGELOG.md", b"x"),
+            ("icon.png", b"x"),
+        ];
+        let f = check(&files, &lint(&manifest));
+        assert_eq!(
+            rules(&f),
+            vec![
+                ("insecure-base-url", FindingSeverity::Warning, None),
+                ("doc-too-large", FindingSeverity::Warning, Some("README.md")),
+            ]
+        );
     }
 }

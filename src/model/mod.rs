@@ -3,6 +3,8 @@
 
 pub mod account;
 pub mod checks;
+pub mod extension;
 pub mod manifest;
 pub mod package;
 pub mod publisher;
+pub mod unpack;

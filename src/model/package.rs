@@ -8,6 +8,9 @@ pub const MAX_UNPACKED_BYTES: u64 = 200 * 1024 * 1024;
 /// Most entries in a package.
 pub const MAX_ENTRIES: usize = 5_000;
 
+/// Largest document rendered on a listing; longer ones are cut with a note.
+pub const MAX_DOC_BYTES: u64 = 512 * 1024;
+
 /// Directories never packaged.
 pub const EXCLUDED_DIRS: &[&str] = &[".git", "target", "node_modules"];
 

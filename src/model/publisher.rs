@@ -3,7 +3,7 @@
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 
-/// Slugs that name pages under `/publish/`.
+/// Slugs that read as pages or actions rather than publishers.
 const RESERVED: &[&str] = &["validate", "new", "upload"];
 
 /// A publisher slug: `^[a-z0-9][a-z0-9-]{1,38}$`.

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin_users;
+pub mod extension_admin;
 pub mod home;
 pub mod not_found;
 pub mod orgs;
@@ -11,3 +12,4 @@ pub mod review;
 pub mod sign_in;
 pub mod sign_up;
 pub mod validate;
+pub mod version;

@@ -1,10 +1,13 @@
-//! `/publish`: the publishers you belong to, and creating one.
+//! `/publish`: uploading a version, the publishers you belong to, and creating one.
 
 use crate::api::auth::kept_input;
+use crate::api::extensions::take_upload_refusal;
 use crate::api::publishers::{my_publishers, CreatePublisher};
 use crate::components::auth::SignedIn;
 use crate::components::form::{field_error, Field, FormMessage, Submit};
 use crate::components::status::ErrorNotice;
+use crate::components::upload::UploadForm;
+use crate::model::extension::UploadRefusal;
 use crate::model::publisher::PublisherRole;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,16 +18,20 @@ pub fn PublishPage() -> impl IntoView {
     // Created once per page, outside the sign-in guard (whose content may be built more than once
     // while rendering): the kept input can only be taken once.
     let kept = Resource::new(|| (), |_| kept_input("create_publisher".into()));
+    let refusal = Resource::new(|| (), |_| take_upload_refusal());
     view! {
         <Title text="Publish" />
         <SignedIn next="/publish" let:_user>
-            <Publish kept />
+            <Publish kept refusal />
         </SignedIn>
     }
 }
 
 #[component]
-fn Publish(kept: crate::pages::publisher::Kept) -> impl IntoView {
+fn Publish(
+    kept: crate::pages::publisher::Kept,
+    refusal: Resource<Result<Option<UploadRefusal>, crate::error::AppError>>,
+) -> impl IntoView {
     let create = ServerAction::<CreatePublisher>::new();
     let mine = Resource::new(move || create.version().get(), |_| my_publishers());
     view! {
@@ -38,6 +45,20 @@ fn Publish(kept: crate::pages::publisher::Kept) -> impl IntoView {
                 <a href="/publish/validate">"Validate a manifest"</a>
                 " — see its problems and the setup wizard it generates before you upload."
             </p>
+            <h2 id="upload-title">"Upload a version"</h2>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let refusal = refusal.await.ok().flatten();
+                    match mine.await {
+                        Ok(list) if !list.is_empty() => view! {
+                            <UploadForm publishers=list refusal />
+                        }.into_any(),
+                        _ => view! {
+                            <p class="hint">"Create a publisher (below) or join one to upload extensions."</p>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
             <h2>"Your publishers"</h2>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -52,7 +73,7 @@ fn Publish(kept: crate::pages::publisher::Kept) -> impl IntoView {
                             <ul class="cards">
                                 {list.into_iter().map(|p| view! {
                                     <li class="card">
-                                        <a href=format!("/publish/{}", p.slug)>{p.display_name.clone()}</a>
+                                        <a href=format!("/publishers/{}", p.slug)>{p.display_name.clone()}</a>
                                         " "
                                         {p.verified.then(|| view! { <span class="badge verified">"verified"</span> })}
                                         <p class="hint">

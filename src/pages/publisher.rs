@@ -1,13 +1,16 @@
-//! `/publish/{slug}`: a publisher's members, for its members; owners add and remove them,
-//! marketplace admins verify the publisher.
+//! `/publishers/{slug}`: a publisher's dashboard, for its members: its extensions with every
+//! version's state and findings, and its members; owners add and remove members, marketplace
+//! admins verify the publisher.
 
 use crate::api::auth::kept_input;
+use crate::api::extensions::publisher_extensions;
 use crate::api::publishers::{
     get_publisher, AddPublisherMember, RemovePublisherMember, SetPublisherVerified,
 };
 use crate::components::auth::SignedIn;
 use crate::components::form::{field_error, Field, FormMessage, Submit};
 use crate::components::status::ErrorNotice;
+use crate::model::extension::{version_path, ExtensionOverview};
 use crate::model::publisher::{PublisherDetail, PublisherRole};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -106,6 +109,7 @@ fn Detail(
                     </ActionForm>
                 }
             })}
+            <Extensions slug=slug.clone() />
             <h2>"Members"</h2>
             <FormMessage action=remove />
             <table class="table">
@@ -170,6 +174,77 @@ fn Detail(
                     </div>
                 }
             })}
+        </section>
+    }
+}
+
+#[component]
+fn Extensions(slug: String) -> impl IntoView {
+    let list = Resource::new(move || slug.clone(), publisher_extensions);
+    view! {
+        <h2>"Extensions"</h2>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok(list) if list.is_empty() => view! {
+                        <div class="empty-state">
+                            <p>
+                                "No extensions yet. "
+                                <a href="/publish#upload">"Upload a package"</a>
+                                " — its first version registers the extension key for this publisher."
+                            </p>
+                        </div>
+                    }.into_any(),
+                    Ok(list) => list.into_iter().map(|e| view! { <ExtensionVersions e /> }).collect_view().into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// One extension and its versions, highest first.
+#[component]
+pub fn ExtensionVersions(e: ExtensionOverview) -> impl IntoView {
+    let key = e.key.clone();
+    view! {
+        <section class="extension-block" aria-labelledby=format!("ext-{}", e.key)>
+            <h3 id=format!("ext-{}", e.key)>
+                <a href=format!("/publish/extensions/{}", e.key)>{e.name.clone()}</a>
+                " " <code class="hint">{e.key.clone()}</code>
+            </h3>
+            <p class="hint">{e.listing.summary.clone()}</p>
+            <table class="table">
+                <caption class="visually-hidden">{format!("Versions of {}", e.name)}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Version"</th>
+                        <th scope="col">"State"</th>
+                        <th scope="col">"Findings"</th>
+                        <th scope="col">"Uploaded"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {e.versions.into_iter().map(|v| {
+                        let href = version_path(&key, &v.version);
+                        view! {
+                            <tr>
+                                <td>
+                                    <a href=href>{v.version.clone()}</a>
+                                    {v.prerelease.then(|| view! { " " <span class="badge">"pre-release"</span> })}
+                                </td>
+                                <td><span class=format!("badge state-{}", v.state.as_str())>{v.state.label()}</span></td>
+                                <td>{match v.findings.warnings {
+                                    0 => "none".to_string(),
+                                    1 => "1 warning".to_string(),
+                                    n => format!("{n} warnings"),
+                                }}</td>
+                                <td><crate::components::time::When ms=v.created_at /></td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
         </section>
     }
 }

@@ -27,6 +27,8 @@ pub struct Config {
     pub environment: Environment,
     /// `KIKET_BLOB_URL`: where packages are stored.
     pub blob_url: String,
+    /// The `AWS_*` settings of an `s3://` blob store.
+    pub blob_options: BlobOptions,
     /// `KIKET_ALLOW_PRIVATE_TARGETS`: address ranges outbound requests may reach despite being private.
     pub allow_private_targets: Vec<String>,
     /// `KIKET_DELIVERY_WORKERS`: delivery workers per instance.
@@ -34,6 +36,30 @@ pub struct Config {
     /// `KIKET_DB_MAX_CONNECTIONS`: pool size.
     pub db_max_connections: u32,
 }
+
+/// Settings of the blob store's client (`AWS_REGION`, `AWS_SECRET_ACCESS_KEY`, …) as
+/// (lower-case name, value). Its `Debug` shows names only: values may be credentials.
+#[derive(Clone, Default)]
+pub struct BlobOptions(pub Vec<(String, String)>);
+
+impl std::fmt::Debug for BlobOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(k, _)| k))
+            .finish()
+    }
+}
+
+/// The variables read for an `s3://` blob store.
+const BLOB_VARIABLES: &[&str] = &[
+    "AWS_ENDPOINT",
+    "AWS_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_ALLOW_HTTP",
+    "AWS_VIRTUAL_HOSTED_STYLE_REQUEST",
+];
 
 /// A configuration problem, naming the variable.
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +179,15 @@ impl Config {
                 .into(),
             environment,
             blob_url: var("KIKET_BLOB_URL")?.unwrap_or_else(|| "file://data/blobs".into()),
+            blob_options: {
+                let mut options = Vec::new();
+                for name in BLOB_VARIABLES {
+                    if let Some(v) = vars.get(name)? {
+                        options.push((name.to_lowercase(), v));
+                    }
+                }
+                BlobOptions(options)
+            },
             allow_private_targets,
             delivery_workers,
             db_max_connections,
@@ -168,6 +203,7 @@ impl Config {
             site_root: "target/site".into(),
             environment: Environment::Development,
             blob_url: "memory://".into(),
+            blob_options: BlobOptions::default(),
             allow_private_targets: vec!["loopback".into()],
             delivery_workers: 0,
             db_max_connections: 5,

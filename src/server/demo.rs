@@ -1,10 +1,14 @@
 //! The demo dataset `make run` loads into an empty database, so a fresh clone shows every feature.
 
 use crate::model::account::{DisplayName, Email};
+use crate::model::package::find_manifest;
 use crate::model::publisher::{PublisherRole, PublisherSlug};
 use crate::server::auth;
-use crate::server::db::{publishers, users, Db};
+use crate::server::db::{publishers, users};
+use crate::server::packages::{pack, publish};
+use crate::server::state::AppState;
 use secrecy::SecretString;
+use std::path::PathBuf;
 
 /// The demo accounts: (email, display name, password, admin).
 pub const ACCOUNTS: &[(&str, &str, &str, bool)] = &[
@@ -29,6 +33,80 @@ pub const PUBLISHERS: &[(&str, &str, bool)] = &[
     ("northwind-labs", "Northwind Labs", false),
 ];
 
+/// Demo versions built from the trees under `examples/`: (folder, publisher, uploader's email,
+/// versions in upload order). Each version is the folder's tree with the manifest's version set.
+pub const PACKAGES: &[(&str, &str, &str, &[&str])] = &[
+    (
+        "slack-notifier",
+        "acme-tools",
+        "publisher@kiket.test",
+        &["1.0.0", "1.1.0", "1.2.0", "1.3.0-beta.1"],
+    ),
+    (
+        "github-links",
+        "acme-tools",
+        "member@kiket.test",
+        &["0.9.0", "1.0.0"],
+    ),
+    (
+        "standup-digest",
+        "northwind-labs",
+        "publisher@kiket.test",
+        &["2.0.0", "2.1.0"],
+    ),
+    (
+        "incident-pager",
+        "northwind-labs",
+        "publisher@kiket.test",
+        &["0.3.0"],
+    ),
+];
+
+/// The folder holding the example trees: `KIKET_EXAMPLES_DIR`, else `examples` under the current
+/// directory, else the one beside this crate's sources.
+fn examples_dir() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var_os("KIKET_EXAMPLES_DIR").map(PathBuf::from),
+        Some(PathBuf::from("examples")),
+        Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples")),
+    ];
+    candidates.into_iter().flatten().find(|p| p.is_dir())
+}
+
+/// The tree of `folder` packed with its manifest's version set to `version`.
+pub fn example_package(folder: &str, version: &str) -> Result<Vec<u8>, String> {
+    let dir = examples_dir()
+        .ok_or("the examples folder was not found (set KIKET_EXAMPLES_DIR)")?
+        .join(folder);
+    let files = pack::collect(&dir)?;
+    let manifest = find_manifest(files.iter().map(|f| f.rel.as_str()))?;
+    let mut contents = Vec::new();
+    for f in pack::read_tree(&files) {
+        let (rel, data, executable) = f?;
+        let data = if rel == manifest {
+            let text = String::from_utf8(data).map_err(|_| format!("{rel} is not UTF-8"))?;
+            let mut done = false;
+            let lines: Vec<String> = text
+                .lines()
+                .map(|l| {
+                    if !done && l.trim_start().starts_with("version:") {
+                        done = true;
+                        let indent = &l[..l.len() - l.trim_start().len()];
+                        format!("{indent}version: {version}")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect();
+            (lines.join("\n") + "\n").into_bytes()
+        } else {
+            data
+        };
+        contents.push(Ok((rel, data, executable)));
+    }
+    pack::write_archive(Vec::new(), contents)
+}
+
 /// Printed when the database already had data, so the logins are not lost from view.
 pub const LOGINS_AGAIN: &str =
     "Database already holds data: demo dataset not loaded again (demo logins, if it was seeded: see README).";
@@ -45,7 +123,8 @@ fn logins() -> String {
 }
 
 /// Loads the demo dataset when the database has no users; returns the logins to print.
-pub async fn seed(db: &Db) -> Result<Option<String>, Box<dyn std::error::Error>> {
+pub async fn seed(state: &AppState) -> Result<Option<String>, Box<dyn std::error::Error>> {
+    let db = &state.db;
     if users::count(&db.pool).await? > 0 {
         return Ok(None);
     }
@@ -69,6 +148,24 @@ pub async fn seed(db: &Db) -> Result<Option<String>, Box<dyn std::error::Error>>
         }
         if *slug == "acme-tools" {
             publishers::add_member(&db.pool, &p.id, member, PublisherRole::Maintainer).await?;
+        }
+    }
+    for (folder, publisher, uploader, versions) in PACKAGES {
+        let user = users::find_by_email(&db.pool, &Email::parse(uploader)?)
+            .await?
+            .ok_or("demo uploader missing")?;
+        for version in *versions {
+            let bytes = example_package(folder, version)?;
+            let staged = publish::StagedPackage::from_bytes(&bytes).await?;
+            publish::publish(
+                state,
+                &user,
+                publisher,
+                staged,
+                &format!("Demo release {version}."),
+            )
+            .await
+            .map_err(|r| format!("demo package {folder} {version}: {}", r.error))?;
         }
     }
     tracing::info!("demo dataset loaded");

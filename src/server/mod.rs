@@ -1,6 +1,7 @@
 //! Server-only code: configuration, database, authentication, the router. UI code never imports it.
 
 pub mod auth;
+pub mod blobs;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -9,3 +10,4 @@ pub mod packages;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod upload;

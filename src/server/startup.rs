@@ -1,13 +1,16 @@
 //! Building and serving the router: shared by `main` and the integration tests.
 
 use crate::app::{shell, App};
+use crate::server::blobs::BlobStore;
 use crate::server::config::Config;
 use crate::server::db::{Db, SessionPool};
 use crate::server::state::AppState;
+use crate::server::upload;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::time::Duration;
@@ -26,13 +29,26 @@ pub const SESSION_COOKIE: &str = "kiket_session";
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Connects the database, applies every migration (ours and the session store's) and builds state.
-pub async fn build_state(config: Config) -> Result<AppState, sqlx::Error> {
+pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
+    let blobs = BlobStore::from_url(&config.blob_url, &config.blob_options.0)
+        .map_err(StartupError::Blobs)?;
     let db = Db::connect(&config.database_url, config.db_max_connections).await?;
     match &db.sessions {
         SessionPool::Sqlite(pool) => SqliteStore::new(pool.clone()).migrate().await?,
         SessionPool::Postgres(pool) => PostgresStore::new(pool.clone()).migrate().await?,
     }
-    Ok(AppState::new(config, db))
+    Ok(AppState::new(config, db, blobs))
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened or migrated.
+    #[error("cannot open the database (DATABASE_URL): {0}")]
+    Db(#[from] sqlx::Error),
+    /// The package store could not be opened.
+    #[error("cannot open the package store (KIKET_BLOB_URL): {0}")]
+    Blobs(String),
 }
 
 /// Deletes expired sessions every `period`, for as long as the process runs.
@@ -98,17 +114,27 @@ pub fn build_router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let secure = state.config.secure_cookies();
     let db = state.db.clone();
-    let router = Router::new()
+    // The upload has its own, larger body limit; everything else keeps the small one.
+    let uploads = Router::new()
+        .route(upload::UPLOAD_PATH, post(upload::upload))
+        .layer(DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(upload::UPLOAD_BODY_LIMIT))
+        .layer(axum::middleware::from_fn(upload::explain_too_large));
+    let pages = Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/extensions/{key}/versions/{version}/download",
+            get(upload::download),
+        )
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .with_state(state);
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+    let router = uploads.merge(pages).with_state(state);
     let router = match db.sessions {
         SessionPool::Sqlite(pool) => router.layer(sessions(SqliteStore::new(pool), secure)),
         SessionPool::Postgres(pool) => router.layer(sessions(PostgresStore::new(pool), secure)),
     };
     router
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

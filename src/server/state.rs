@@ -1,5 +1,6 @@
 //! Shared application state handed to every handler, page and server fn.
 
+use crate::server::blobs::BlobStore;
 use crate::server::config::Config;
 use crate::server::db::Db;
 use axum::extract::FromRef;
@@ -11,6 +12,8 @@ use std::sync::Arc;
 pub struct AppState {
     /// The database.
     pub db: Db,
+    /// Package storage.
+    pub blobs: BlobStore,
     /// The configuration read at start.
     pub config: Arc<Config>,
     /// Leptos' own options (site root, output name).
@@ -24,8 +27,8 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 impl AppState {
-    /// Builds the state from a configuration and a connected database.
-    pub fn new(config: Config, db: Db) -> Self {
+    /// Builds the state from a configuration, a connected database and the package store.
+    pub fn new(config: Config, db: Db, blobs: BlobStore) -> Self {
         let leptos_options = LeptosOptions::builder()
             .output_name("kiket-marketplace")
             .site_root(config.site_root.to_string_lossy().to_string())
@@ -38,6 +41,7 @@ impl AppState {
             .build();
         Self {
             db,
+            blobs,
             config: Arc::new(config),
             leptos_options,
         }

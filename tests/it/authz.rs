@@ -6,6 +6,9 @@ use kiket_marketplace::api::admin::{ListUsers, SetUserAdmin};
 use kiket_marketplace::api::auth::{
     ChangePassword, GetCurrentUser, KeptInput, SignIn, SignOut, SignUp,
 };
+use kiket_marketplace::api::extensions::{
+    GetExtensionOverview, GetVersion, PublisherExtensions, TakeUploadRefusal, UpdateListing,
+};
 use kiket_marketplace::api::manifests::ValidateManifest;
 use kiket_marketplace::api::publishers::{
     AddPublisherMember, CreatePublisher, GetPublisher, MyPublishers, RemovePublisherMember,
@@ -29,6 +32,8 @@ enum Expect {
     Unauthenticated,
     /// 403: signed in without the role.
     Forbidden,
+    /// 404: not the caller's business, so not said to exist.
+    Hidden,
 }
 
 use Expect::*;
@@ -188,6 +193,49 @@ fn table() -> Vec<Row> {
                 (Admin, Allowed),
             ],
         },
+        Row {
+            path: PublisherExtensions::PATH,
+            form: |c| vec![("slug", c.publisher.clone())],
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Forbidden),
+                (Admin, Allowed),
+            ],
+        },
+        Row {
+            path: GetExtensionOverview::PATH,
+            form: |_| vec![("key", "authz-ext".into())],
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Allowed)],
+        },
+        Row {
+            path: GetVersion::PATH,
+            form: |_| vec![("key", "authz-ext".into()), ("version", "1.0.0".into())],
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Allowed)],
+        },
+        Row {
+            path: UpdateListing::PATH,
+            form: |_| {
+                vec![
+                    ("key", "authz-ext".into()),
+                    ("summary", "Taken over".into()),
+                    ("tags", "".into()),
+                    ("homepage", "".into()),
+                    ("repository", "".into()),
+                    ("support", "".into()),
+                ]
+            },
+            // Admins see every extension but edit no listing of a publisher they are not in.
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Hidden),
+                (Admin, Forbidden),
+            ],
+        },
+        Row {
+            path: TakeUploadRefusal::PATH,
+            form: |_| vec![],
+            expect: [(Visitor, Allowed), (User, Allowed), (Admin, Allowed)],
+        },
         // Sign-out last: it ends the session the other rows use.
         Row {
             path: SignOut::PATH,
@@ -229,6 +277,27 @@ async fn every_server_fn_refuses_the_roles_it_must(#[case] engine: Engine) {
     )
     .await
     .unwrap();
+    // An extension of that publisher, uploaded by its owner.
+    let owner_user =
+        kiket_marketplace::server::db::users::find_by_id(&app.state.db.pool, &publisher_owner)
+            .await
+            .unwrap()
+            .unwrap();
+    let staged = kiket_marketplace::server::packages::publish::StagedPackage::from_bytes(
+        &crate::support::valid_package("authz-ext", "1.0.0"),
+    )
+    .await
+    .unwrap();
+    kiket_marketplace::server::packages::publish::publish(
+        &app.state,
+        &owner_user,
+        "authz-pub",
+        staged,
+        "",
+    )
+    .await
+    .map_err(|r| r.error)
+    .unwrap();
     let ctx = Ctx {
         other_user_id,
         publisher: "authz-pub".into(),
@@ -250,6 +319,7 @@ async fn every_server_fn_refuses_the_roles_it_must(#[case] engine: Engine) {
                 Allowed => status != 401 && status != 403,
                 Unauthenticated => status == 401,
                 Forbidden => status == 403,
+                Hidden => status == 404,
             };
             if !ok {
                 failures.push(format!(

@@ -484,7 +484,7 @@ async fn publisher_owners_manage_members_but_never_remove_the_last_owner(#[case]
     )
     .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(res.headers()["location"], "/publish/acme");
+    assert_eq!(res.headers()["location"], "/publishers/acme");
     let taken = post(
         &maintainer,
         <CreatePublisher as leptos::server_fn::ServerFn>::PATH,

@@ -189,8 +189,7 @@ fn package_writes_a_deterministic_archive_without_build_output() {
     let sha = v["sha256"].as_str().unwrap().to_string();
     // What the CLI writes, the marketplace's reader accepts.
     let unpacked =
-        kiket_marketplace::server::packages::unpack::unpack(&std::fs::read(&archive).unwrap())
-            .unwrap();
+        kiket_marketplace::model::unpack::unpack(&std::fs::read(&archive).unwrap()).unwrap();
     assert_eq!(unpacked.manifest_path, "extension.yaml");
     assert_eq!(unpacked.files.len(), 6);
     assert_eq!(sha.len(), 64);

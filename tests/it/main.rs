@@ -4,5 +4,6 @@ mod authz;
 mod cli;
 mod http;
 mod kiket_cli;
+mod packages;
 mod repository;
 mod support;

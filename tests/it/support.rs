@@ -273,3 +273,104 @@ pub fn client_with_cookie(value: &str) -> reqwest::Client {
 pub fn email(tag: &str) -> String {
     format!("{tag}-{}@example.com", uuid::Uuid::new_v4().simple())
 }
+
+/// A valid dialect-2 manifest for `key` at `version`.
+pub fn manifest(key: &str, version: &str) -> String {
+    format!(
+        "manifest_version: 2\nextension:\n  key: {key}\n  name: Test {key}\n  version: {version}\n  \
+         description: A test extension.\n  base_url: https://{key}.example.com\n  permissions: [issues:read]\n  \
+         categories: [automation]\ntriggers:\n  - event: issue.created\n    handler: /events\n"
+    )
+}
+
+/// A `.tar.gz` of `files` (path, content), packed like `kiket extensions package`.
+pub fn package(files: &[(&str, &[u8])]) -> Vec<u8> {
+    kiket_marketplace::server::packages::pack::write_archive(
+        Vec::new(),
+        files
+            .iter()
+            .map(|(p, d)| Ok((p.to_string(), d.to_vec(), false))),
+    )
+    .expect("pack")
+}
+
+/// A clean package of `key` at `version`, with a README and a changelog.
+pub fn valid_package(key: &str, version: &str) -> Vec<u8> {
+    let m = manifest(key, version);
+    package(&[
+        ("extension.yaml", m.as_bytes()),
+        (
+            "README.md",
+            b"# Test\n\nIt works. <script>alert(1)</script>",
+        ),
+        (
+            "CHANGELOG.md",
+            format!("## {version}\n- changes").as_bytes(),
+        ),
+    ])
+}
+
+impl TestApp {
+    /// Uploads `bytes` for `publisher` through the form endpoint, as the hydrated form does
+    /// (`Accept: application/json`).
+    pub async fn upload(
+        &self,
+        client: &reqwest::Client,
+        publisher: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new()
+            .text("publisher", publisher.to_string())
+            .text("release_notes", "Notes.")
+            .part(
+                "package",
+                reqwest::multipart::Part::bytes(bytes)
+                    .file_name("package.tar.gz")
+                    .mime_str("application/gzip")
+                    .unwrap(),
+            );
+        client
+            .post(self.url("/publish/upload"))
+            .header("accept", "application/json")
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload request")
+    }
+
+    /// Creates a publisher owned by `owner_id` and returns its id.
+    pub async fn create_publisher(&self, slug: &str, owner_id: &str) -> String {
+        kiket_marketplace::server::db::publishers::create(
+            &self.state.db.pool,
+            &kiket_marketplace::model::publisher::PublisherSlug::parse(slug).unwrap(),
+            slug,
+            owner_id,
+        )
+        .await
+        .expect("create publisher")
+        .id
+    }
+
+    /// How many rows `table` holds.
+    pub async fn count(&self, table: &str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&self.state.db.pool)
+            .await
+            .expect("count");
+        n
+    }
+}
+
+impl TestApp {
+    /// The id of the account with `email`.
+    pub async fn user_id(&self, email: &str) -> String {
+        kiket_marketplace::server::db::users::find_by_email(
+            &self.state.db.pool,
+            &kiket_marketplace::model::account::Email::parse(email).unwrap(),
+        )
+        .await
+        .expect("find user")
+        .expect("user exists")
+        .id
+    }
+}

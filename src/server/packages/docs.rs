@@ -2,6 +2,8 @@
 //! through pulldown-cmark, then ammonia, so no script, no `javascript:` URL and no event attribute
 //! survives.
 
+use crate::model::package::MAX_DOC_BYTES;
+use crate::model::unpack::PackageFile;
 use std::collections::BTreeMap;
 
 /// The documents of one version, as sanitized HTML.
@@ -19,24 +21,32 @@ pub struct Docs {
     pub readme_text: Option<String>,
 }
 
-/// Largest document rendered; longer ones are cut with a note.
-const MAX_DOC_BYTES: usize = 512 * 1024;
-
-fn first<'a>(files: &'a BTreeMap<String, Vec<u8>>, names: &[&str]) -> Option<&'a [u8]> {
-    names.iter().find_map(|n| files.get(*n)).map(Vec::as_slice)
+/// The first of `names` in the package: its text, or a note when it is too large to keep.
+fn first(files: &BTreeMap<String, PackageFile>, names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| files.get(*n).map(|f| (*n, f)))
+        .map(|(name, f)| match &f.content {
+            Some(bytes) => text(bytes),
+            None => format!(
+                "*({name} is {} KB, too large to show here.)*",
+                f.size / 1024
+            ),
+        })
 }
 
 fn text(bytes: &[u8]) -> String {
     let s = String::from_utf8_lossy(bytes);
-    if s.len() > MAX_DOC_BYTES {
-        let mut end = MAX_DOC_BYTES;
+    let max = MAX_DOC_BYTES as usize;
+    if s.len() > max {
+        let mut end = max;
         while !s.is_char_boundary(end) {
             end -= 1;
         }
         format!(
             "{}\n\n*(cut: the document is longer than {} KB)*",
             &s[..end],
-            MAX_DOC_BYTES / 1024
+            max / 1024
         )
     } else {
         s.into_owned()
@@ -76,8 +86,8 @@ pub fn markdown_text(markdown: &str) -> String {
 }
 
 /// Finds and renders the documents among a package's files.
-pub fn extract(files: &BTreeMap<String, Vec<u8>>) -> Docs {
-    let readme_md = first(files, &["docs/README.md", "README.md"]).map(text);
+pub fn extract(files: &BTreeMap<String, PackageFile>) -> Docs {
+    let readme_md = first(files, &["docs/README.md", "README.md"]);
     let examples = files
         .iter()
         .filter(|(path, _)| {
@@ -85,20 +95,20 @@ pub fn extract(files: &BTreeMap<String, Vec<u8>>) -> Docs {
                 && path.ends_with(".yaml")
                 && path.matches('/').count() == 2
         })
-        .map(|(path, bytes)| {
-            (
+        .filter_map(|(path, f)| {
+            Some((
                 path.trim_start_matches("docs/examples/").to_string(),
-                text(bytes),
-            )
+                text(f.content.as_deref()?),
+            ))
         })
         .collect();
     Docs {
         readme: readme_md.as_deref().map(render_markdown),
         readme_text: readme_md.as_deref().map(markdown_text),
         changelog: first(files, &["docs/CHANGELOG.md", "CHANGELOG.md"])
-            .map(|b| render_markdown(&text(b))),
+            .map(|t| render_markdown(&t)),
         getting_started: first(files, &["docs/getting-started.md", "docs/quickstart.md"])
-            .map(|b| render_markdown(&text(b))),
+            .map(|t| render_markdown(&t)),
         examples,
     }
 }
@@ -107,10 +117,10 @@ pub fn extract(files: &BTreeMap<String, Vec<u8>>) -> Docs {
 mod tests {
     use super::*;
 
-    fn files(pairs: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
+    fn files(pairs: &[(&str, &str)]) -> BTreeMap<String, PackageFile> {
         pairs
             .iter()
-            .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+            .map(|(k, v)| (k.to_string(), PackageFile::from_bytes(v.as_bytes())))
             .collect()
     }
 
@@ -141,6 +151,30 @@ mod tests {
     fn rendered_markdown_carries_no_script(#[case] markdown: &str, #[case] forbidden: &str) {
         let html = render_markdown(markdown);
         assert!(!html.to_lowercase().contains(forbidden), "{html}");
+    }
+
+    #[test]
+    fn hostile_markdown_renders_harmless() {
+        let cases = [
+            "<script>alert(1)</script>hi",
+            "[click](javascript:alert(1))",
+            "[click](JaVaScRiPt:alert(1))",
+            "![x](javascript:alert(1))",
+            "<img src=x onerror=alert(1)>",
+            "<a href=\"https://ok.example\" onclick=\"steal()\" target=\"_top\">a</a>",
+            "<iframe src=\"https://evil.example\"></iframe>",
+            "<form action=\"https://evil.example\"><input name=p></form>",
+            "<svg><script>alert(1)</script></svg>",
+            "<div style=\"position:fixed\">overlay</div>",
+            "[data](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+            "| a | b |\n|---|---|\n| <b>1</b> | `<i>` |",
+            "- [x] done\n- [ ] todo",
+        ];
+        let rendered: String = cases
+            .iter()
+            .map(|c| format!("--- {c}\n{}\n", render_markdown(c)))
+            .collect();
+        insta::assert_snapshot!(rendered);
     }
 
     #[test]

@@ -1,4 +1,6 @@
-//! Packages: reading uploaded archives safely, and the documents they carry.
+//! Packages: the documents they carry, and publishing them (the archive reader is in
+//! `model::unpack`, shared with the browser).
 
 pub mod docs;
-pub mod unpack;
+pub mod pack;
+pub mod publish;

@@ -1,16 +1,48 @@
-//! The bounded archive reader: a `.tar.gz` package becomes a map of files, or a refusal that says
-//! exactly what is wrong. Nothing is written to disk; sizes and counts are checked while reading, so
-//! a decompression bomb is stopped at the limit, not after.
+//! The bounded archive reader: a `.tar.gz` package becomes a list of files with their sizes,
+//! hashes and scan results, or a refusal that says exactly what is wrong. Nothing is written to
+//! disk and only small files are kept in memory (the browser runs this too, before uploading); sizes and counts are checked while reading, so a
+//! decompression bomb is stopped at the limit, not after.
 
+use crate::model::checks::{FileFacts, FileScan};
 use crate::model::package::{find_manifest, MAX_COMPRESSED_BYTES, MAX_ENTRIES, MAX_UNPACKED_BYTES};
+use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{BufRead, BufReader, Read};
+
+/// Files up to this size are kept in memory (the manifest, documents, small sources); larger ones
+/// are hashed and scanned as they stream past.
+pub const KEEP_BYTES: u64 = 1024 * 1024;
+
+/// One file of a package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackageFile {
+    /// Size in bytes.
+    pub size: u64,
+    /// Lower-case hex sha256 of the content.
+    pub sha256: String,
+    /// The content, for files of at most [`KEEP_BYTES`].
+    pub content: Option<Vec<u8>>,
+    /// What the automated checks need to know about the content.
+    pub scan: FileScan,
+}
+
+impl PackageFile {
+    /// A file from its whole content.
+    pub fn from_bytes(bytes: &[u8]) -> Self {
+        Self {
+            size: bytes.len() as u64,
+            sha256: format!("{:x}", Sha256::digest(bytes)),
+            content: (bytes.len() as u64 <= KEEP_BYTES).then(|| bytes.to_vec()),
+            scan: FileScan::of(bytes),
+        }
+    }
+}
 
 /// The readable content of a package.
 #[derive(Debug, Clone)]
 pub struct Unpacked {
     /// Files by their path inside the package (`/`-separated, no leading `./`).
-    pub files: BTreeMap<String, Vec<u8>>,
+    pub files: BTreeMap<String, PackageFile>,
     /// Path of the manifest.
     pub manifest_path: String,
     /// Unpacked size in bytes.
@@ -20,10 +52,24 @@ pub struct Unpacked {
 impl Unpacked {
     /// The manifest's bytes.
     pub fn manifest(&self) -> &[u8] {
+        self.content(&self.manifest_path).unwrap_or_default()
+    }
+
+    /// The content of a kept file.
+    pub fn content(&self, path: &str) -> Option<&[u8]> {
+        self.files.get(path).and_then(|f| f.content.as_deref())
+    }
+
+    /// The files as the automated checks see them.
+    pub fn facts(&self) -> Vec<FileFacts<'_>> {
         self.files
-            .get(&self.manifest_path)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
+            .iter()
+            .map(|(path, f)| FileFacts {
+                path,
+                size: f.size,
+                scan: &f.scan,
+            })
+            .collect()
     }
 }
 
@@ -90,22 +136,33 @@ fn clean_path(raw: &str) -> Result<Option<String>, UnpackError> {
     Ok((!parts.is_empty()).then(|| parts.join("/")))
 }
 
-/// Reads a `.tar.gz` package within the limits of SPEC §7.
+/// Reads a `.tar.gz` package held in memory within the limits of SPEC §7.
 pub fn unpack(compressed: &[u8]) -> Result<Unpacked, UnpackError> {
     if compressed.len() as u64 > MAX_COMPRESSED_BYTES {
         return Err(UnpackError::TooLargeCompressed);
     }
-    if !compressed.starts_with(&[0x1f, 0x8b]) {
+    unpack_reader(compressed)
+}
+
+/// Reads a `.tar.gz` package from `reader` within the limits of SPEC §7. The caller bounds the
+/// compressed size (an upload is cut at the limit while it streams in).
+pub fn unpack_reader(reader: impl Read) -> Result<Unpacked, UnpackError> {
+    let mut reader = BufReader::with_capacity(64 * 1024, reader);
+    let magic = reader
+        .fill_buf()
+        .map_err(|e| UnpackError::Damaged(e.to_string()))?;
+    if !magic.starts_with(&[0x1f, 0x8b]) {
         return Err(UnpackError::NotGzip);
     }
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(compressed));
+    let mut archive = tar::Archive::new(flate2::bufread::GzDecoder::new(reader));
     let entries = archive
         .entries()
         .map_err(|e| UnpackError::Damaged(e.to_string()))?;
-    let mut files = BTreeMap::new();
+    let mut files: BTreeMap<String, PackageFile> = BTreeMap::new();
     let mut dirs = std::collections::BTreeSet::new();
     let mut count = 0usize;
     let mut total = 0u64;
+    let mut buf = vec![0u8; 64 * 1024];
     for entry in entries {
         let mut entry = entry.map_err(|e| UnpackError::Damaged(e.to_string()))?;
         count += 1;
@@ -140,17 +197,40 @@ pub fn unpack(compressed: &[u8]) -> Result<Unpacked, UnpackError> {
         if files.contains_key(&path) || dirs.contains(&path) {
             return Err(UnpackError::Duplicate(path));
         }
-        let remaining = MAX_UNPACKED_BYTES - total;
-        let mut data = Vec::new();
-        (&mut entry)
-            .take(remaining + 1)
-            .read_to_end(&mut data)
-            .map_err(|e| UnpackError::Damaged(e.to_string()))?;
-        total += data.len() as u64;
-        if total > MAX_UNPACKED_BYTES {
-            return Err(UnpackError::TooLarge);
+        let mut hasher = Sha256::new();
+        let mut scan = FileScan::default();
+        let mut content = Vec::new();
+        let mut size = 0u64;
+        loop {
+            let n = entry
+                .read(&mut buf)
+                .map_err(|e| UnpackError::Damaged(e.to_string()))?;
+            if n == 0 {
+                break;
+            }
+            size += n as u64;
+            total += n as u64;
+            if total > MAX_UNPACKED_BYTES {
+                return Err(UnpackError::TooLarge);
+            }
+            let chunk = &buf[..n];
+            hasher.update(chunk);
+            scan.feed(chunk);
+            if size <= KEEP_BYTES {
+                content.extend_from_slice(chunk);
+            } else if !content.is_empty() {
+                content = Vec::new();
+            }
         }
-        files.insert(path, data);
+        files.insert(
+            path,
+            PackageFile {
+                size,
+                sha256: format!("{:x}", hasher.finalize()),
+                content: (size <= KEEP_BYTES).then_some(content),
+                scan,
+            },
+        );
     }
     if count == 0 {
         return Err(UnpackError::Damaged("it holds no files".into()));
@@ -222,6 +302,27 @@ mod tests {
             vec!["docs/README.md", "extension.yaml"]
         );
         assert_eq!(u.total_bytes, 24);
+        assert_eq!(
+            u.files["docs/README.md"].sha256,
+            "38c64a17e33e98b7abb8edace0888dffe5918eea28fe4812281fa1ecc0664af4"
+        );
+    }
+
+    #[test]
+    fn large_files_are_hashed_and_scanned_but_not_kept() {
+        let mut big = vec![b'a'; (KEEP_BYTES + 10) as usize];
+        big.extend_from_slice(b" -----BEGIN PRIVATE KEY----- ");
+        let big: &'static [u8] = Box::leak(big.into_boxed_slice());
+        let u = unpack(&archive(&[
+            MANIFEST,
+            E(b"data.bin", tar::EntryType::Regular, big),
+        ]))
+        .unwrap();
+        let f = &u.files["data.bin"];
+        assert_eq!(f.content, None);
+        assert_eq!(f.size, big.len() as u64);
+        assert_eq!(f.sha256, format!("{:x}", Sha256::digest(big)));
+        assert_eq!(f.scan, FileScan::of(big));
     }
 
     #[rstest::rstest]

@@ -1,0 +1,122 @@
+//! `/publish/extensions/{key}`: an extension for its publisher's members — the listing editor and
+//! every version with its state and findings.
+
+use crate::api::auth::kept_input;
+use crate::api::extensions::{get_extension_overview, UpdateListing};
+use crate::components::auth::SignedIn;
+use crate::components::form::{field_error, Field, FormMessage, Submit};
+use crate::components::status::ErrorNotice;
+use crate::model::extension::{ExtensionOverview, MAX_CATEGORIES};
+use crate::model::manifest::names::CATEGORIES;
+use crate::pages::publisher::{ExtensionVersions, Kept};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// The extension management page.
+#[component]
+pub fn ExtensionAdminPage() -> impl IntoView {
+    let params = use_params_map();
+    let key = params.with_untracked(|p| p.get("key").unwrap_or_default());
+    let kept = {
+        let key = key.clone();
+        Resource::new(|| (), move |_| kept_input(format!("listing:{key}")))
+    };
+    let next = format!("/publish/extensions/{key}");
+    view! {
+        <Title text="Extension" />
+        <SignedIn next=next let:_user>
+            <Manage key=key.clone() kept />
+        </SignedIn>
+    }
+}
+
+#[component]
+fn Manage(key: String, kept: Kept) -> impl IntoView {
+    let update = ServerAction::<UpdateListing>::new();
+    let overview = Resource::new(
+        move || update.version().get(),
+        move |_| get_extension_overview(key.clone()),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let kept = kept.await.unwrap_or_default();
+                match overview.await {
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok(o) => view! { <Overview o kept update /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Overview(
+    o: ExtensionOverview,
+    kept: std::collections::BTreeMap<String, String>,
+    update: ServerAction<UpdateListing>,
+) -> impl IntoView {
+    let saved = use_query_map().with_untracked(|q| q.get("saved").is_some());
+    let chosen: Vec<String> = kept
+        .get("categories")
+        .map(|c| {
+            c.split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_else(|| o.listing.categories.clone());
+    let value = move |k: &str, current: String| kept.get(k).cloned().unwrap_or(current);
+    let l = o.listing.clone();
+    view! {
+        <Title text=format!("{} — listing", o.name) />
+        <section class="page">
+            <p><a href=format!("/publishers/{}", o.publisher)>{format!("← {}", o.publisher_name)}</a></p>
+            <h1>{o.name.clone()} " " <code class="hint">{o.key.clone()}</code></h1>
+            <ExtensionVersions e=o.clone() />
+            {o.can_edit.then(|| view! {
+                <h2 id="listing">"Listing"</h2>
+                <p class="hint">"What the catalog shows about this extension. The first upload filled it from the manifest."</p>
+                <div class="narrow-form">
+                    <ActionForm action=update>
+                        <FormMessage action=update />
+                        {move || (saved && update.value().get().is_none()).then(|| view! {
+                            <p class="notice ok" role="status">"Listing saved."</p>
+                        })}
+                        {move || matches!(update.value().get(), Some(Ok(()))).then(|| view! {
+                            <p class="notice ok" role="status">"Listing saved."</p>
+                        })}
+                        <input type="hidden" name="key" value=o.key.clone() />
+                        <Field form="listing" name="summary" label="Summary" value=value("summary", l.summary.clone())
+                            error=field_error(update, "summary") hint="One sentence for cards and search results, at most 200 characters." required=true />
+                        <fieldset class="field" aria-describedby="listing-categories-error">
+                            <legend>{format!("Categories (at most {MAX_CATEGORIES})")}</legend>
+                            <div class="choices">
+                                {CATEGORIES.iter().enumerate().map(|(i, c)| {
+                                    let checked = chosen.iter().any(|x| x == c);
+                                    view! {
+                                        <label class="choice">
+                                            <input type="checkbox" name=format!("categories[{i}]") value=*c checked=checked />
+                                            {c.replace('_', " ")}
+                                        </label>
+                                    }
+                                }).collect_view()}
+                            </div>
+                            <p class="field-error" id="listing-categories-error" role="alert">{move || field_error(update, "categories").get()}</p>
+                        </fieldset>
+                        <Field form="listing" name="tags" label="Tags" value=value("tags", l.tags.join(", "))
+                            error=field_error(update, "tags") hint="Comma-separated, at most 10: lower-case letters, digits and dashes." />
+                        <Field form="listing" name="homepage" label="Homepage" kind="url" value=value("homepage", l.homepage.clone().unwrap_or_default())
+                            error=field_error(update, "homepage") hint="An https:// address." />
+                        <Field form="listing" name="repository" label="Source repository" kind="url" value=value("repository", l.repository.clone().unwrap_or_default())
+                            error=field_error(update, "repository") hint="An https:// address." />
+                        <Field form="listing" name="support" label="Support" value=value("support", l.support.clone().unwrap_or_default())
+                            error=field_error(update, "support") hint="Where users get help: an email address or an https:// address." />
+                        <Submit action=update label="Save listing" busy="Saving…" />
+                    </ActionForm>
+                </div>
+            })}
+        </section>
+    }
+}
