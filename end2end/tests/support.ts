@@ -1,5 +1,9 @@
 import { BrowserContext, expect, Page, TestInfo, test } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 
 /** Demo accounts seeded by `serve --seed-demo`. */
 export const ADMIN = { email: 'admin@kiket.test', password: 'kiket-admin-demo', name: 'Ada Admin' };
@@ -50,4 +54,44 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * Packs a small extension with the project's own `kiket` CLI (built with the test binaries) and
+ * returns the archive's path. `extra` adds files (path → content).
+ */
+export function makePackage(key: string, version: string, extra: Record<string, string> = {}): string {
+  const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(os.homedir(), '.cache', 'kiket-marketplace', 'target');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiket-e2e-'));
+  const files: Record<string, string> = {
+    'extension.yaml': [
+      'manifest_version: 2',
+      'extension:',
+      `  key: ${key}`,
+      `  name: E2E ${key}`,
+      `  version: ${version}`,
+      '  description: Uploaded by the browser tests.',
+      `  base_url: https://${key}.example.com`,
+      '  permissions: [issues:read]',
+      'triggers:',
+      '  - event: issue.created',
+      '    handler: /events',
+      '',
+    ].join('\n'),
+    'README.md': `# ${key}\n\nUploaded by the browser tests.\n`,
+    'CHANGELOG.md': `## ${version}\n- first\n`,
+    ...extra,
+  };
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), content);
+  }
+  const out = path.join(dir, 'out');
+  execFileSync(path.join(targetDir, 'debug', 'kiket'), ['extensions', 'package', dir, '--output', out]);
+  return path.join(out, `${key}-${version}.tar.gz`);
+}
+
+/** A key no other test uses. */
+export function uniqueKey(testInfo: TestInfo, prefix: string): string {
+  return `${prefix}-${testInfo.project.name}-${Date.now() % 1_000_000}`;
 }

@@ -147,6 +147,8 @@ pub async fn update_listing(
             .with(serde_json::json!({ "key": ext.key })),
         )
         .await?;
+        // Saved: the form shows the stored listing, not what was typed.
+        super::support::take_kept_input(&session, &form).await?;
         Ok(())
     }
     .await;

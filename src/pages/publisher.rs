@@ -53,13 +53,17 @@ fn Members(slug: String, kept: Kept) -> impl IntoView {
             move |_| get_publisher(slug.clone()),
         )
     };
+    // Loaded here beside the detail, not in a resource of its own further down: resources
+    // created inside already-resolved content do not hydrate.
+    let extensions = Resource::new(|| (), move |_| publisher_extensions(slug.clone()));
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let kept = kept.await.unwrap_or_default();
+                let extensions = extensions.await;
                 match detail.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                    Ok(d) => view! { <Detail d kept add remove verify /> }.into_any(),
+                    Ok(d) => view! { <Detail d kept extensions add remove verify /> }.into_any(),
                 }
             })}
         </Transition>
@@ -70,6 +74,7 @@ fn Members(slug: String, kept: Kept) -> impl IntoView {
 fn Detail(
     d: PublisherDetail,
     kept: std::collections::BTreeMap<String, String>,
+    extensions: Result<Vec<ExtensionOverview>, crate::error::AppError>,
     add: ServerAction<AddPublisherMember>,
     remove: ServerAction<RemovePublisherMember>,
     verify: ServerAction<SetPublisherVerified>,
@@ -109,7 +114,7 @@ fn Detail(
                     </ActionForm>
                 }
             })}
-            <Extensions slug=slug.clone() />
+            <Extensions list=extensions />
             <h2>"Members"</h2>
             <FormMessage action=remove />
             <table class="table">
@@ -179,27 +184,22 @@ fn Detail(
 }
 
 #[component]
-fn Extensions(slug: String) -> impl IntoView {
-    let list = Resource::new(move || slug.clone(), publisher_extensions);
+fn Extensions(list: Result<Vec<ExtensionOverview>, crate::error::AppError>) -> impl IntoView {
     view! {
         <h2>"Extensions"</h2>
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                    Ok(list) if list.is_empty() => view! {
-                        <div class="empty-state">
-                            <p>
-                                "No extensions yet. "
-                                <a href="/publish#upload">"Upload a package"</a>
-                                " — its first version registers the extension key for this publisher."
-                            </p>
-                        </div>
-                    }.into_any(),
-                    Ok(list) => list.into_iter().map(|e| view! { <ExtensionVersions e /> }).collect_view().into_any(),
-                }
-            })}
-        </Suspense>
+        {match list {
+            Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+            Ok(list) if list.is_empty() => view! {
+                <div class="empty-state">
+                    <p>
+                        "No extensions yet. "
+                        <a href="/publish#upload">"Upload a package"</a>
+                        " — its first version registers the extension key for this publisher."
+                    </p>
+                </div>
+            }.into_any(),
+            Ok(list) => list.into_iter().map(|e| view! { <ExtensionVersions e /> }).collect_view().into_any(),
+        }}
     }
 }
 
