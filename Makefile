@@ -20,7 +20,7 @@ MOTO_VENV := $(HOME)/.cache/kiket-marketplace/moto-$(MOTO_VERSION)
 export MOTO_SERVER ?= $(MOTO_VENV)/bin/moto_server
 export LEPTOS_SITE_ROOT ?= $(SITE)
 
-.PHONY: run test bootstrap tools chromium npm moto build site server wasm clippy test-rust test-e2e test-bin cli watch clean-site
+.PHONY: run test bench bootstrap tools chromium npm moto build site server wasm clippy test-rust test-e2e test-bin cli watch clean-site
 
 ## make run: install what is missing, build, serve http://127.0.0.1:3000 on SQLite with the demo data.
 run: bootstrap build
@@ -106,6 +106,10 @@ test-e2e: bootstrap site test-bin
 
 test-bin:
 	cargo test --features ssr --no-run
+
+## Benchmarks (release build): upload of a 50 MB package against a receive-and-discard baseline.
+bench:
+	cargo bench --features ssr --bench upload
 
 ## Install the `kiket` CLI and the server binary on the PATH.
 cli:

@@ -82,6 +82,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orgs") view=pages::orgs::OrgsPage ssr=SsrMode::Async />
                     <Route path=path!("/review") view=pages::review::ReviewPage ssr=SsrMode::Async />
                     <Route
+                        path=path!("/review/:key/:version")
+                        view=pages::version::VersionPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("/admin/users")
                         view=pages::admin_users::AdminUsersPage
                         ssr=SsrMode::Async

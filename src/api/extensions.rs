@@ -164,14 +164,17 @@ pub async fn get_version(key: String, version: String) -> Result<VersionDetail, 
     let (state, session) = context().await?;
     let result = async {
         let user = auth::require_user(&state.db, &session).await?;
-        let (ext, _) = extension_for(&state.db, &user, &key).await?;
+        let (ext, member) = extension_for(&state.db, &user, &key).await?;
         let v = extensions::find_version(&state.db.pool, &ext.id, &version)
             .await?
             .ok_or_else(|| AppError::NotFound(format!("{key} has no version {version}.")))?;
-        let manifest = v.manifest.ok_or_else(|| {
+        let manifest = v.manifest.clone().ok_or_else(|| {
             tracing::error!(%key, %version, "a stored manifest could not be read back");
             AppError::Internal
         })?;
+        let review =
+            super::review::review_info(&state.db, &key, &v, &manifest, user.is_admin, member)
+                .await?;
         Ok(VersionDetail {
             key: ext.key,
             name: ext.name,
@@ -186,6 +189,7 @@ pub async fn get_version(key: String, version: String) -> Result<VersionDetail, 
             files: v.files,
             docs: v.docs,
             uploaded_by: v.uploaded_by,
+            review,
         })
     }
     .await;

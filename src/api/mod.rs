@@ -6,6 +6,7 @@ pub mod auth;
 pub mod extensions;
 pub mod manifests;
 pub mod publishers;
+pub mod review;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod support {

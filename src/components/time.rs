@@ -24,8 +24,42 @@ pub fn When(ms: i64) -> impl IntoView {
     view! { <time datetime=iso>{format_ms(ms)}</time> }
 }
 
+/// Now, as unix milliseconds (server clock when rendering, browser clock when hydrated).
+pub fn now_ms() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or_default()
+    }
+}
+
+/// A span of time for people: `3 min`, `5 h`, `2 days`.
+pub fn duration(ms: i64) -> String {
+    let minutes = ms.max(0) / 60_000;
+    match minutes {
+        0 => "under a minute".into(),
+        1..=59 => format!("{minutes} min"),
+        60..=2879 => format!("{} h", minutes / 60),
+        _ => format!("{} days", minutes / 1440),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(super::duration(30_000), "under a minute");
+        assert_eq!(super::duration(5 * 60_000), "5 min");
+        assert_eq!(super::duration(3 * 3_600_000), "3 h");
+        assert_eq!(super::duration(3 * 86_400_000), "3 days");
+    }
+
     #[test]
     fn formats_in_utc() {
         assert_eq!(super::format_ms(1_795_000_000_000), "2026-11-18 11:06 UTC");

@@ -96,6 +96,10 @@ pub struct VersionSummary {
     pub state: VersionState,
     /// A pre-release (`1.0.0-beta.1`).
     pub prerelease: bool,
+    /// Yanked by the publisher (hidden from new installs).
+    pub yanked: bool,
+    /// Revoked by a marketplace admin (blocked everywhere).
+    pub revoked: bool,
     /// Findings of the automated checks.
     pub findings: FindingCounts,
     /// Compressed size.
@@ -333,6 +337,8 @@ pub struct VersionDetail {
     pub docs: VersionDocs,
     /// Who uploaded it.
     pub uploaded_by: Option<String>,
+    /// Review state, history, diff and the actions open to the viewer.
+    pub review: crate::model::review::ReviewInfo,
 }
 
 /// The answer to an upload: where the new version is, or why it was refused.

@@ -3,8 +3,10 @@
 
 pub mod account;
 pub mod checks;
+pub mod diff;
 pub mod extension;
 pub mod manifest;
 pub mod package;
 pub mod publisher;
+pub mod review;
 pub mod unpack;

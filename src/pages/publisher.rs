@@ -233,7 +233,11 @@ pub fn ExtensionVersions(e: ExtensionOverview) -> impl IntoView {
                                     <a href=href>{v.version.clone()}</a>
                                     {v.prerelease.then(|| view! { " " <span class="badge">"pre-release"</span> })}
                                 </td>
-                                <td><span class=format!("badge state-{}", v.state.as_str())>{v.state.label()}</span></td>
+                                <td>
+                                    <span class=format!("badge state-{}", v.state.as_str())>{v.state.label()}</span>
+                                    {v.yanked.then(|| view! { " " <span class="badge state-yanked">"yanked"</span> })}
+                                    {v.revoked.then(|| view! { " " <span class="badge state-revoked">"revoked"</span> })}
+                                </td>
                                 <td>{match v.findings.warnings {
                                     0 => "none".to_string(),
                                     1 => "1 warning".to_string(),

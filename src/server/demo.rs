@@ -3,8 +3,9 @@
 use crate::model::account::{DisplayName, Email};
 use crate::model::package::find_manifest;
 use crate::model::publisher::{PublisherRole, PublisherSlug};
+use crate::model::review::{decide, Action, Actor};
 use crate::server::auth;
-use crate::server::db::{publishers, users};
+use crate::server::db::{publishers, review, users};
 use crate::server::packages::{pack, publish};
 use crate::server::state::AppState;
 use secrecy::SecretString;
@@ -59,6 +60,46 @@ pub const PACKAGES: &[(&str, &str, &str, &[&str])] = &[
         "northwind-labs",
         "publisher@kiket.test",
         &["0.3.0"],
+    ),
+];
+
+/// Key, version, and the actions taken on it with their messages.
+pub type DemoReview = (
+    &'static str,
+    &'static str,
+    &'static [(Action, &'static str)],
+);
+
+/// Demo review decisions, in order, on versions of [`PACKAGES`]. Versions not named here wait in
+/// the queue (Incident Pager 0.3.0, the oldest, among them).
+pub const REVIEWS: &[DemoReview] = &[
+    ("slack-notifier", "1.0.0", &[(Action::Claim, ""), (Action::Approve, "")]),
+    (
+        "slack-notifier",
+        "1.1.0",
+        &[
+            (Action::Claim, ""),
+            (Action::Approve, "Thanks for the event filter."),
+            (
+                Action::Yank,
+                "Notifications were sent twice for assigned issues; use 1.2.0.",
+            ),
+        ],
+    ),
+    ("slack-notifier", "1.2.0", &[(Action::Claim, ""), (Action::Approve, "")]),
+    ("dev.acme.github-links", "0.9.0", &[(Action::Claim, ""), (Action::Approve, "")]),
+    ("dev.acme.github-links", "1.0.0", &[(Action::Claim, ""), (Action::Approve, "")]),
+    ("standup-digest", "2.0.0", &[(Action::Claim, ""), (Action::Approve, "")]),
+    (
+        "standup-digest",
+        "2.1.0",
+        &[
+            (Action::Claim, ""),
+            (
+                Action::RequestChanges,
+                "The digest lists closed issues even when include_closed is off. Please fix and upload 2.1.1.",
+            ),
+        ],
     ),
 ];
 
@@ -166,6 +207,21 @@ pub async fn seed(state: &AppState) -> Result<Option<String>, Box<dyn std::error
             )
             .await
             .map_err(|r| format!("demo package {folder} {version}: {}", r.error))?;
+        }
+    }
+    // Reviews: what the admin decided, so every state shows up somewhere.
+    let admin = &ids[0];
+    for (key, version, actions) in REVIEWS {
+        let target = review::find(&db.pool, key, version)
+            .await?
+            .ok_or("demo version missing")?;
+        let mut standing = target.standing;
+        for (action, message) in *actions {
+            let reviewer = action.needs() == Actor::Reviewer;
+            let actor = if reviewer { admin } else { publisher };
+            let to = decide(standing, *action, reviewer, !reviewer, message)?;
+            review::apply(&db.pool, &target.id, standing, to, *action, actor, message).await?;
+            standing = to;
         }
     }
     tracing::info!("demo dataset loaded");

@@ -14,6 +14,7 @@ use kiket_marketplace::api::publishers::{
     AddPublisherMember, CreatePublisher, GetPublisher, MyPublishers, RemovePublisherMember,
     SetPublisherVerified,
 };
+use kiket_marketplace::api::review::{ActOnVersion, GetReviewQueue};
 use leptos::server_fn::ServerFn;
 use rstest::rstest;
 
@@ -235,6 +236,42 @@ fn table() -> Vec<Row> {
             path: TakeUploadRefusal::PATH,
             form: |_| vec![],
             expect: [(Visitor, Allowed), (User, Allowed), (Admin, Allowed)],
+        },
+        Row {
+            path: GetReviewQueue::PATH,
+            form: |_| vec![],
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Forbidden),
+                (Admin, Allowed),
+            ],
+        },
+        Row {
+            path: ActOnVersion::PATH,
+            form: |_| {
+                vec![
+                    ("key", "authz-ext".into()),
+                    ("version", "1.0.0".into()),
+                    ("action", "withdraw".into()),
+                ]
+            },
+            // Withdrawing is the publisher's: an admin who is not a member is refused.
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Hidden),
+                (Admin, Forbidden),
+            ],
+        },
+        Row {
+            path: ActOnVersion::PATH,
+            form: |_| {
+                vec![
+                    ("key", "authz-ext".into()),
+                    ("version", "1.0.0".into()),
+                    ("action", "claim".into()),
+                ]
+            },
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Allowed)],
         },
         // Sign-out last: it ends the session the other rows use.
         Row {

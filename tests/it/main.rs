@@ -6,4 +6,5 @@ mod http;
 mod kiket_cli;
 mod packages;
 mod repository;
+mod review;
 mod support;

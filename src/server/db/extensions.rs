@@ -358,33 +358,48 @@ pub async fn versions_of(
     pool: &AnyPool,
     extension_id: &str,
 ) -> Result<Vec<VersionSummary>, sqlx::Error> {
-    let rows: Vec<(String, String, i64, i64, i64, i64, i64)> = sqlx::query_as(
+    type Row = (
+        String,
+        String,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        Option<i64>,
+        Option<i64>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT v.version, v.state, v.prerelease, v.size_bytes, v.created_at, \
          (SELECT COUNT(*) FROM version_findings f WHERE f.version_id = v.id AND f.severity = 'blocking'), \
-         (SELECT COUNT(*) FROM version_findings f WHERE f.version_id = v.id AND f.severity = 'warning') \
-         FROM versions v WHERE v.extension_id = $1",
+         (SELECT COUNT(*) FROM version_findings f WHERE f.version_id = v.id AND f.severity = 'warning'), \
+         v.yanked_at, v.revoked_at FROM versions v WHERE v.extension_id = $1",
     )
     .bind(extension_id)
     .fetch_all(pool)
     .await?;
     let mut out: Vec<(Option<Version>, VersionSummary)> = rows
         .into_iter()
-        .map(|(version, state, pre, size, created, blocking, warnings)| {
-            (
-                Version::parse(&version).ok(),
-                VersionSummary {
-                    version,
-                    state: VersionState::parse(&state).unwrap_or(VersionState::Submitted),
-                    prerelease: pre != 0,
-                    findings: FindingCounts {
-                        blocking: blocking as u32,
-                        warnings: warnings as u32,
+        .map(
+            |(version, state, pre, size, created, blocking, warnings, yanked, revoked)| {
+                (
+                    Version::parse(&version).ok(),
+                    VersionSummary {
+                        version,
+                        state: VersionState::parse(&state).unwrap_or(VersionState::Submitted),
+                        prerelease: pre != 0,
+                        yanked: yanked.is_some(),
+                        revoked: revoked.is_some(),
+                        findings: FindingCounts {
+                            blocking: blocking as u32,
+                            warnings: warnings as u32,
+                        },
+                        size_bytes: size as u64,
+                        created_at: created,
                     },
-                    size_bytes: size as u64,
-                    created_at: created,
-                },
-            )
-        })
+                )
+            },
+        )
         .collect();
     // Semver precedence (pre-releases below their release) is not a text order: sorted here.
     out.sort_by(|a, b| b.0.cmp(&a.0));
@@ -416,6 +431,27 @@ pub struct VersionRecord {
     pub findings: Vec<Finding>,
     /// Files.
     pub files: Vec<VersionFile>,
+    /// Owning extension's id.
+    pub extension_id: String,
+    /// Review columns.
+    pub review: ReviewColumns,
+}
+
+/// What the review stored on a version.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewColumns {
+    /// Reviewer's display name.
+    pub reviewer: Option<String>,
+    /// Reviewer's message.
+    pub review_message: Option<String>,
+    /// Yanked since.
+    pub yanked_at: Option<i64>,
+    /// Yank reason.
+    pub yank_reason: Option<String>,
+    /// Revoked since.
+    pub revoked_at: Option<i64>,
+    /// Revoke reason.
+    pub revoke_reason: Option<String>,
 }
 
 type VersionRow = (
@@ -474,6 +510,22 @@ pub async fn find_version(
     else {
         return Ok(None);
     };
+    type ReviewRow = (
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+    );
+    let (reviewer, review_message, yanked_at, yank_reason, revoked_at, revoke_reason): ReviewRow =
+        sqlx::query_as(
+            "SELECT r.display_name, v.review_message, v.yanked_at, v.yank_reason, v.revoked_at, v.revoke_reason \
+             FROM versions v LEFT JOIN users r ON r.id = v.reviewer_id WHERE v.id = $1",
+        )
+        .bind(&id)
+        .fetch_one(pool)
+        .await?;
     let findings: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
         "SELECT rule, severity, file, message FROM version_findings WHERE version_id = $1 ORDER BY position",
     )
@@ -505,11 +557,22 @@ pub async fn find_version(
             version,
             state: VersionState::parse(&state).unwrap_or(VersionState::Submitted),
             prerelease: pre != 0,
+            yanked: yanked_at.is_some(),
+            revoked: revoked_at.is_some(),
             findings: FindingCounts::of(&findings),
             size_bytes: size as u64,
             created_at: created,
         },
         id,
+        extension_id: extension_id.to_string(),
+        review: ReviewColumns {
+            reviewer,
+            review_message,
+            yanked_at,
+            yank_reason,
+            revoked_at,
+            revoke_reason,
+        },
         sha256,
         unpacked_bytes: unpacked as u64,
         manifest_path,

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod extensions;
 pub mod publishers;
+pub mod review;
 pub mod users;
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
