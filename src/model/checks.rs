@@ -47,18 +47,28 @@ const SECRET_MARKERS: &[(&str, &str)] = &[
     ("a Stripe secret key", "sk_live_"),
 ];
 
-fn looks_like_token(text: &str, marker: &str) -> bool {
-    text.match_indices(marker).any(|(i, _)| {
+/// One automaton for every marker: a single pass over each chunk, on bytes (no text decoding).
+fn markers() -> &'static aho_corasick::AhoCorasick {
+    static MARKERS: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    MARKERS.get_or_init(|| {
+        aho_corasick::AhoCorasick::new(SECRET_MARKERS.iter().map(|(_, m)| m))
+            .expect("the secret markers form a valid automaton")
+    })
+}
+
+/// What kind of credential `bytes` seem to hold: a private key header, or a token prefix followed
+/// by a long run of token characters (not a word in prose).
+fn find_secret(bytes: &[u8]) -> Option<&'static str> {
+    markers().find_iter(bytes).find_map(|m| {
+        let (what, marker) = SECRET_MARKERS[m.pattern().as_usize()];
         if marker.starts_with("-----") {
-            return true;
+            return Some(what);
         }
-        // A marker followed by a long run of token characters, not a word in prose.
-        let rest = &text[i + marker.len()..];
-        let run = rest
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        let run = bytes[m.end()..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b == b'-')
             .count();
-        run >= 16
+        (run >= 16).then_some(what)
     })
 }
 
@@ -95,12 +105,8 @@ impl FileScan {
         let mut window = std::mem::take(&mut self.tail);
         window.extend_from_slice(chunk);
         if self.secret.is_none() {
-            // Markers are ASCII: a lossy view of binary data cannot hide or invent one.
-            let text = String::from_utf8_lossy(&window);
-            self.secret = SECRET_MARKERS
-                .iter()
-                .find(|(_, m)| looks_like_token(&text, m))
-                .map(|(what, _)| *what);
+            // Markers are ASCII, so bytes are searched as they are, text or not.
+            self.secret = find_secret(&window);
         }
         let keep = window.len().min(SCAN_OVERLAP);
         self.tail = window.split_off(window.len() - keep);

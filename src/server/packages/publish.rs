@@ -32,7 +32,9 @@ pub struct StagedPackage {
 /// Receives a package chunk by chunk, refusing it the moment it passes the limit.
 pub struct PackageWriter {
     file: tempfile::NamedTempFile,
-    out: tokio::fs::File,
+    // Buffered: uploads arrive in small chunks, and each unbuffered write is a trip to the
+    // blocking pool.
+    out: tokio::io::BufWriter<tokio::fs::File>,
     hasher: Sha256,
     size: u64,
     limit: u64,
@@ -51,7 +53,7 @@ impl PackageWriter {
         })?;
         Ok(Self {
             file,
-            out: tokio::fs::File::from_std(out),
+            out: tokio::io::BufWriter::with_capacity(1024 * 1024, tokio::fs::File::from_std(out)),
             hasher: Sha256::new(),
             size: 0,
             limit,
