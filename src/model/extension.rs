@@ -108,6 +108,20 @@ pub struct VersionSummary {
     pub created_at: i64,
 }
 
+/// The version the catalog calls "latest" (SPEC §7): the highest published version that is neither
+/// yanked nor revoked and not a pre-release; a pre-release only when nothing else qualifies.
+/// `versions` must be ordered highest first, as every list of versions is.
+pub fn latest(versions: &[VersionSummary]) -> Option<&VersionSummary> {
+    let installable = |v: &&VersionSummary| {
+        v.state == VersionState::Published && !v.yanked && !v.revoked
+    };
+    versions
+        .iter()
+        .filter(installable)
+        .find(|v| !v.prerelease)
+        .or_else(|| versions.iter().find(installable))
+}
+
 /// What a publisher edits about an extension's listing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Listing {
@@ -473,6 +487,39 @@ mod tests {
             Err(AppError::Validation { field: f, .. }) => assert_eq!(f, field),
             other => panic!("expected a {field} error, got {other:?}"),
         }
+    }
+
+    fn v(version: &str, state: VersionState, pre: bool, yanked: bool, revoked: bool) -> VersionSummary {
+        VersionSummary {
+            version: version.into(),
+            state,
+            prerelease: pre,
+            yanked,
+            revoked,
+            findings: FindingCounts::default(),
+            size_bytes: 0,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn latest_is_the_highest_installable_release() {
+        use VersionState::*;
+        let list = vec![
+            v("3.0.0", Submitted, false, false, false),
+            v("2.1.0-beta.1", Published, true, false, false),
+            v("2.0.0", Published, false, false, true),
+            v("1.9.0", Published, false, true, false),
+            v("1.8.0", Published, false, false, false),
+        ];
+        assert_eq!(latest(&list).map(|x| x.version.as_str()), Some("1.8.0"));
+        let only_pre = vec![
+            v("1.0.0-rc.2", Published, true, false, false),
+            v("1.0.0-rc.1", Published, true, false, false),
+        ];
+        assert_eq!(latest(&only_pre).map(|x| x.version.as_str()), Some("1.0.0-rc.2"));
+        let none = vec![v("1.0.0", Rejected, false, false, false)];
+        assert_eq!(latest(&none), None);
     }
 
     #[test]

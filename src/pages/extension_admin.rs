@@ -84,6 +84,12 @@ fn Overview(
         <section class="page">
             <p><a href=format!("/publishers/{}", o.publisher)>{format!("← {}", o.publisher_name)}</a></p>
             <h1>{o.name.clone()} " " <code class="hint">{o.key.clone()}</code></h1>
+            <p class="hint">
+                {match crate::model::extension::latest(&o.versions) {
+                    Some(v) => format!("Latest version: {} — the one new installs get.", v.version),
+                    None => "No published version yet: the extension is not listed.".into(),
+                }}
+            </p>
             {o.deprecation.clone().map(|d| view! {
                 <div class="notice warning-notice" role="status">
                     <p><strong>"Deprecated: "</strong>{d.reason.clone()}</p>
