@@ -79,6 +79,17 @@ pub fn App() -> impl IntoView {
                         view=pages::publisher::PublisherPage
                         ssr=SsrMode::Async
                     />
+                    <Route
+                        path=path!("/publishers/:slug/audit")
+                        view=pages::audit::PublisherAuditPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/audit") view=pages::audit::AuditPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/notifications")
+                        view=pages::notifications::NotificationsPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/orgs") view=pages::orgs::OrgsPage ssr=SsrMode::Async />
                     <Route path=path!("/review") view=pages::review::ReviewPage ssr=SsrMode::Async />
                     <Route

@@ -49,6 +49,7 @@ async fn overview(
         listing: ext.listing,
         versions,
         can_edit,
+        deprecation: ext.deprecation,
     })
 }
 
@@ -154,6 +155,121 @@ pub async fn update_listing(
     .await;
     if result.is_ok() && super::support::is_form_post() {
         leptos_axum::redirect(&format!("/publish/extensions/{key}?saved=1"));
+    }
+    answer(result)
+}
+
+/// Deprecates an extension (members of its publisher): a reason, optionally the extension to use
+/// instead and a deadline (`YYYY-MM-DD`) after which new installs are refused.
+#[server(endpoint = "deprecate_extension")]
+pub async fn deprecate_extension(
+    key: String,
+    reason: String,
+    #[server(default)] replacement: String,
+    #[server(default)] deadline: String,
+) -> Result<(), AppError> {
+    let (state, session) = context().await?;
+    // Kept under the listing form's name: the management page takes one set of kept input.
+    let form = format!("listing:{key}");
+    keep_input(
+        &session,
+        &form,
+        &[("reason", &reason), ("replacement", &replacement), ("deadline", &deadline)],
+    )
+    .await;
+    let result = async {
+        let user = auth::require_user(&state.db, &session).await?;
+        let (ext, member) = extension_for(&state.db, &user, &key).await?;
+        if !member {
+            return Err(AppError::Forbidden(
+                "Only members of the publisher can deprecate its extensions.".into(),
+            ));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::field(
+                "reason",
+                "Say why: the reason is shown on the extension's page.",
+            ));
+        }
+        if reason.chars().count() > 1_000 {
+            return Err(AppError::field("reason", "At most 1,000 characters."));
+        }
+        let replacement = replacement.trim();
+        let replacement = if replacement.is_empty() {
+            None
+        } else if replacement == ext.key {
+            return Err(AppError::field(
+                "replacement",
+                "An extension cannot replace itself.",
+            ));
+        } else if extensions::find_by_key(&state.db.pool, replacement)
+            .await?
+            .is_none()
+        {
+            return Err(AppError::field(
+                "replacement",
+                format!("No extension has the key {replacement:?}."),
+            ));
+        } else {
+            Some(replacement.to_string())
+        };
+        let now = crate::server::db::now_ms();
+        let deadline = crate::model::extension::parse_deadline(&deadline, now)?;
+        let d = crate::model::extension::Deprecation {
+            since: now,
+            reason: reason.to_string(),
+            replacement,
+            deadline,
+        };
+        extensions::set_deprecation(&state.db.pool, &ext.id, Some(&d)).await?;
+        audit::record(
+            &state.db.pool,
+            audit::Entry::new(Some(&user.id), "extension.deprecated", "extension", &ext.id)
+                .with(serde_json::json!({
+                    "key": ext.key,
+                    "reason": d.reason,
+                    "replacement": d.replacement,
+                    "deadline": d.deadline,
+                }))
+                .for_publisher(&ext.publisher_id),
+        )
+        .await?;
+        super::support::take_kept_input(&session, &form).await?;
+        Ok(())
+    }
+    .await;
+    if result.is_ok() && super::support::is_form_post() {
+        leptos_axum::redirect(&format!("/publish/extensions/{key}"));
+    }
+    answer(result)
+}
+
+/// Lifts an extension's deprecation (members of its publisher).
+#[server(endpoint = "undeprecate_extension")]
+pub async fn undeprecate_extension(key: String) -> Result<(), AppError> {
+    let (state, session) = context().await?;
+    let result = async {
+        let user = auth::require_user(&state.db, &session).await?;
+        let (ext, member) = extension_for(&state.db, &user, &key).await?;
+        if !member {
+            return Err(AppError::Forbidden(
+                "Only members of the publisher can change its extensions.".into(),
+            ));
+        }
+        extensions::set_deprecation(&state.db.pool, &ext.id, None).await?;
+        audit::record(
+            &state.db.pool,
+            audit::Entry::new(Some(&user.id), "extension.undeprecated", "extension", &ext.id)
+                .with(serde_json::json!({ "key": ext.key }))
+                .for_publisher(&ext.publisher_id),
+        )
+        .await?;
+        Ok(())
+    }
+    .await;
+    if result.is_ok() && super::support::is_form_post() {
+        leptos_axum::redirect(&format!("/publish/extensions/{key}"));
     }
     answer(result)
 }

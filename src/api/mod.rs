@@ -1,6 +1,7 @@
 //! Server fns grouped by capability. Each is thin: read the state and session, check the role, call
 //! `server::`, return a DTO. No SQL here.
 
+pub mod activity;
 pub mod admin;
 pub mod auth;
 pub mod extensions;

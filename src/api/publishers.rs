@@ -81,7 +81,8 @@ pub async fn create_publisher(slug: String, display_name: String) -> Result<(), 
                 "publisher",
                 &publisher.id,
             )
-            .with(serde_json::json!({ "slug": publisher.slug })),
+            .with(serde_json::json!({ "slug": publisher.slug }))
+            .for_publisher(&publisher.id),
         )
         .await?;
         leptos_axum::redirect(&format!("/publishers/{}", publisher.slug));
@@ -129,6 +130,7 @@ pub async fn get_publisher(slug: String) -> Result<PublisherDetail, AppError> {
             members,
             can_manage: role == Some(PublisherRole::Owner),
             can_verify: user.is_admin,
+            suspension: publisher.suspension.clone(),
         })
     }
     .await;
@@ -167,7 +169,8 @@ pub async fn add_publisher_member(
                 "publisher",
                 &publisher.id,
             )
-            .with(serde_json::json!({ "user_id": member.id, "role": role.as_str() })),
+            .with(serde_json::json!({ "user_id": member.id, "role": role.as_str() }))
+            .for_publisher(&publisher.id),
         )
         .await?;
         Ok(())
@@ -202,7 +205,8 @@ pub async fn remove_publisher_member(slug: String, user_id: String) -> Result<()
                 "publisher",
                 &publisher.id,
             )
-            .with(serde_json::json!({ "user_id": user_id })),
+            .with(serde_json::json!({ "user_id": user_id }))
+            .for_publisher(&publisher.id),
         )
         .await?;
         if user_id == user.id {
@@ -235,7 +239,68 @@ pub async fn set_publisher_verified(slug: String, verified: bool) -> Result<(), 
                 },
                 "publisher",
                 &publisher.id,
-            ),
+            )
+            .for_publisher(&publisher.id),
+        )
+        .await?;
+        Ok(())
+    }
+    .await;
+    answer(result)
+}
+
+/// Suspends a publisher (its listings are hidden; reason required) or reinstates it (marketplace
+/// admins only). Its members are notified.
+#[server(endpoint = "set_publisher_suspended")]
+pub async fn set_publisher_suspended(
+    slug: String,
+    suspended: bool,
+    #[server(default)] reason: String,
+) -> Result<(), AppError> {
+    let (state, session) = context().await?;
+    let result = async {
+        let admin = auth::require_admin(&state.db, &session).await?;
+        let publisher = publishers::find_by_slug(&state.db.pool, &slug)
+            .await?
+            .ok_or_else(|| AppError::NotFound("No such publisher.".into()))?;
+        let reason = reason.trim();
+        if suspended && reason.is_empty() {
+            return Err(AppError::field(
+                "reason",
+                "Give the reason: the publisher's members will read it.",
+            ));
+        }
+        if reason.chars().count() > 1_000 {
+            return Err(AppError::field("reason", "At most 1,000 characters."));
+        }
+        publishers::set_suspended(&state.db.pool, &publisher.id, suspended.then_some(reason))
+            .await?;
+        audit::record(
+            &state.db.pool,
+            audit::Entry::new(
+                Some(&admin.id),
+                if suspended {
+                    "publisher.suspended"
+                } else {
+                    "publisher.reinstated"
+                },
+                "publisher",
+                &publisher.id,
+            )
+            .with(serde_json::json!({ "reason": reason }))
+            .for_publisher(&publisher.id),
+        )
+        .await?;
+        let text = if suspended {
+            format!("{} was suspended by a marketplace admin: “{reason}”. Its listings are hidden.", publisher.display_name)
+        } else {
+            format!("{} was reinstated: its listings are visible again.", publisher.display_name)
+        };
+        crate::server::db::notifications::to_publisher(
+            &state.db.pool,
+            &publisher.id,
+            &text,
+            &format!("/publishers/{}", publisher.slug),
         )
         .await?;
         Ok(())

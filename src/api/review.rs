@@ -125,8 +125,9 @@ pub async fn act_on_version(
         let to = decide(target.standing, action, user.is_admin, member, &message)?;
         let applied = review::apply(
             &state.db.pool,
-            &target.id,
-            target.standing,
+            &target,
+            &key,
+            &version,
             to,
             action,
             &user.id,

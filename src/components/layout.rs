@@ -1,5 +1,6 @@
 //! The page frame: header with navigation and account menu, and the footer.
 
+use crate::api::activity::unread_notifications;
 use crate::api::auth::SignOut;
 use crate::components::auth::{refresh_user_after, use_auth};
 use leptos::prelude::*;
@@ -11,6 +12,9 @@ pub fn Header() -> impl IntoView {
     let auth = use_auth();
     let sign_out = ServerAction::<SignOut>::new();
     refresh_user_after(sign_out);
+    // Asked again on every navigation, so the count follows what the user reads.
+    let path = leptos_router::hooks::use_location().pathname;
+    let unread = Resource::new(move || path.get(), |_| unread_notifications());
     view! {
         <header class="site-header">
             <a class="brand" href="/">
@@ -34,8 +38,19 @@ pub fn Header() -> impl IntoView {
             <div class="account-menu">
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
+                        let unread = unread.await.unwrap_or(0);
                         match auth.user.await.ok().flatten() {
                             Some(user) => view! {
+                                <a href="/notifications" class="bell" class:has-unread={unread > 0}>
+                                    <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2">
+                                        <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9"></path>
+                                        <path d="M13.7 21a2 2 0 0 1-3.4 0"></path>
+                                    </svg>
+                                    <span class="visually-hidden">"Notifications"</span>
+                                    {(unread > 0).then(|| view! {
+                                        <span class="count">{unread}<span class="visually-hidden">" unread"</span></span>
+                                    })}
+                                </a>
                                 <details class="menu">
                                     <summary>
                                         <span class="visually-hidden">"Account menu for "</span>
@@ -43,8 +58,10 @@ pub fn Header() -> impl IntoView {
                                     </summary>
                                     <ul>
                                         <li><a href="/account">"Account"</a></li>
+                                        <li><a href="/notifications">"Notifications"</a></li>
                                         {user.is_admin.then(|| view! {
                                             <li><a href="/admin/users">"Users"</a></li>
+                                            <li><a href="/audit">"Audit log"</a></li>
                                         })}
                                         <li>
                                             <ActionForm action=sign_out>

@@ -108,6 +108,20 @@ pub struct VersionSummary {
     pub created_at: i64,
 }
 
+/// The version the catalog calls "latest" (SPEC §7): the highest published version that is neither
+/// yanked nor revoked and not a pre-release; a pre-release only when nothing else qualifies.
+/// `versions` must be ordered highest first, as every list of versions is.
+pub fn latest(versions: &[VersionSummary]) -> Option<&VersionSummary> {
+    let installable = |v: &&VersionSummary| {
+        v.state == VersionState::Published && !v.yanked && !v.revoked
+    };
+    versions
+        .iter()
+        .filter(installable)
+        .find(|v| !v.prerelease)
+        .or_else(|| versions.iter().find(installable))
+}
+
 /// What a publisher edits about an extension's listing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Listing {
@@ -265,6 +279,43 @@ impl Listing {
     }
 }
 
+/// An extension's deprecation (SPEC §7): shown as a banner; installs are refused after the
+/// deadline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deprecation {
+    /// Since when, unix ms.
+    pub since: i64,
+    /// Why.
+    pub reason: String,
+    /// The extension to use instead.
+    pub replacement: Option<String>,
+    /// After this (unix ms), new installs are refused.
+    pub deadline: Option<i64>,
+}
+
+impl Deprecation {
+    /// Whether new installs are refused at `now`.
+    pub fn refuses_installs(&self, now: i64) -> bool {
+        self.deadline.is_some_and(|d| now >= d)
+    }
+}
+
+/// Parses a deadline typed as `YYYY-MM-DD` (midnight UTC), which must lie after `now`.
+pub fn parse_deadline(input: &str, now: i64) -> Result<Option<i64>, AppError> {
+    let s = input.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(s, format)
+        .map_err(|_| AppError::field("deadline", "Enter a date as YYYY-MM-DD."))?;
+    let ms = date.midnight().assume_utc().unix_timestamp() * 1000;
+    if ms <= now {
+        return Err(AppError::field("deadline", "The deadline must be in the future."));
+    }
+    Ok(Some(ms))
+}
+
 /// An extension with its versions, for its publisher.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtensionOverview {
@@ -282,6 +333,8 @@ pub struct ExtensionOverview {
     pub versions: Vec<VersionSummary>,
     /// Whether the viewer may edit the listing and upload (a member).
     pub can_edit: bool,
+    /// The deprecation, if deprecated.
+    pub deprecation: Option<Deprecation>,
 }
 
 /// One file of a version.
@@ -434,6 +487,59 @@ mod tests {
             Err(AppError::Validation { field: f, .. }) => assert_eq!(f, field),
             other => panic!("expected a {field} error, got {other:?}"),
         }
+    }
+
+    fn v(version: &str, state: VersionState, pre: bool, yanked: bool, revoked: bool) -> VersionSummary {
+        VersionSummary {
+            version: version.into(),
+            state,
+            prerelease: pre,
+            yanked,
+            revoked,
+            findings: FindingCounts::default(),
+            size_bytes: 0,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn latest_is_the_highest_installable_release() {
+        use VersionState::*;
+        let list = vec![
+            v("3.0.0", Submitted, false, false, false),
+            v("2.1.0-beta.1", Published, true, false, false),
+            v("2.0.0", Published, false, false, true),
+            v("1.9.0", Published, false, true, false),
+            v("1.8.0", Published, false, false, false),
+        ];
+        assert_eq!(latest(&list).map(|x| x.version.as_str()), Some("1.8.0"));
+        let only_pre = vec![
+            v("1.0.0-rc.2", Published, true, false, false),
+            v("1.0.0-rc.1", Published, true, false, false),
+        ];
+        assert_eq!(latest(&only_pre).map(|x| x.version.as_str()), Some("1.0.0-rc.2"));
+        let none = vec![v("1.0.0", Rejected, false, false, false)];
+        assert_eq!(latest(&none), None);
+    }
+
+    #[test]
+    fn deadlines_are_future_dates() {
+        let now = 1_795_000_000_000; // 2026-11-18
+        assert_eq!(parse_deadline("", now).unwrap(), None);
+        assert_eq!(
+            parse_deadline("2027-01-01", now).unwrap(),
+            Some(1_798_761_600_000)
+        );
+        assert!(parse_deadline("2026-01-01", now).is_err());
+        assert!(parse_deadline("01/01/2027", now).is_err());
+        let d = Deprecation {
+            since: now,
+            reason: "old".into(),
+            replacement: None,
+            deadline: Some(now + 1),
+        };
+        assert!(!d.refuses_installs(now));
+        assert!(d.refuses_installs(now + 1));
     }
 
     #[test]

@@ -2,10 +2,12 @@
 //! server fns return.
 
 pub mod account;
+pub mod audit;
 pub mod checks;
 pub mod diff;
 pub mod extension;
 pub mod manifest;
+pub mod notification;
 pub mod package;
 pub mod publisher;
 pub mod review;

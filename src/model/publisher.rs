@@ -106,8 +106,10 @@ pub struct PublisherDetail {
     pub members: Vec<PublisherMember>,
     /// Whether the viewer may change members (an owner).
     pub can_manage: bool,
-    /// Whether the viewer may verify (a marketplace admin).
+    /// Whether the viewer may verify and suspend (a marketplace admin).
     pub can_verify: bool,
+    /// Why it is suspended, while it is.
+    pub suspension: Option<String>,
 }
 
 #[cfg(test)]

@@ -2,13 +2,16 @@
 //! every version with its state and findings.
 
 use crate::api::auth::kept_input;
-use crate::api::extensions::{get_extension_overview, UpdateListing};
+use crate::api::extensions::{
+    get_extension_overview, DeprecateExtension, UndeprecateExtension, UpdateListing,
+};
 use crate::components::auth::SignedIn;
 use crate::components::form::{field_error, Field, FormMessage, Submit};
 use crate::components::status::ErrorNotice;
 use crate::model::extension::{ExtensionOverview, MAX_CATEGORIES};
 use crate::model::manifest::names::CATEGORIES;
 use crate::pages::publisher::{ExtensionVersions, Kept};
+use crate::components::time::When;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -44,7 +47,7 @@ fn Manage(key: String, kept: Kept) -> impl IntoView {
                 let kept = kept.await.unwrap_or_default();
                 match overview.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                    Ok(o) => view! { <Overview o kept update /> }.into_any(),
+                    Ok(o) => view! { <Overview o kept update deprecate undeprecate /> }.into_any(),
                 }
             })}
         </Transition>
@@ -56,6 +59,8 @@ fn Overview(
     o: ExtensionOverview,
     kept: std::collections::BTreeMap<String, String>,
     update: ServerAction<UpdateListing>,
+    deprecate: ServerAction<DeprecateExtension>,
+    undeprecate: ServerAction<UndeprecateExtension>,
 ) -> impl IntoView {
     let saved = use_query_map().with_untracked(|q| q.get("saved").is_some());
     let chosen: Vec<String> = kept
@@ -67,6 +72,11 @@ fn Overview(
                 .collect()
         })
         .unwrap_or_else(|| o.listing.categories.clone());
+    let kept_deprecation = (
+        kept.get("reason").cloned().unwrap_or_default(),
+        kept.get("replacement").cloned().unwrap_or_default(),
+        kept.get("deadline").cloned().unwrap_or_default(),
+    );
     let value = move |k: &str, current: String| kept.get(k).cloned().unwrap_or(current);
     let l = o.listing.clone();
     view! {
@@ -74,6 +84,19 @@ fn Overview(
         <section class="page">
             <p><a href=format!("/publishers/{}", o.publisher)>{format!("← {}", o.publisher_name)}</a></p>
             <h1>{o.name.clone()} " " <code class="hint">{o.key.clone()}</code></h1>
+            <p class="hint">
+                {match crate::model::extension::latest(&o.versions) {
+                    Some(v) => format!("Latest version: {} — the one new installs get.", v.version),
+                    None => "No published version yet: the extension is not listed.".into(),
+                }}
+            </p>
+            {o.deprecation.clone().map(|d| view! {
+                <div class="notice warning-notice" role="status">
+                    <p><strong>"Deprecated: "</strong>{d.reason.clone()}</p>
+                    {d.replacement.clone().map(|r| view! { <p>"Use instead: " <code>{r}</code></p> })}
+                    {d.deadline.map(|ms| view! { <p>"New installs are refused from " <When ms /> "."</p> })}
+                </div>
+            })}
             <ExtensionVersions e=o.clone() />
             {o.can_edit.then(|| view! {
                 <h2 id="listing">"Listing"</h2>
@@ -116,6 +139,33 @@ fn Overview(
                         <Submit action=update label="Save listing" busy="Saving…" />
                     </ActionForm>
                 </div>
+                <h2 id="deprecation">"Deprecation"</h2>
+                {if o.deprecation.is_some() {
+                    view! {
+                        <ActionForm action=undeprecate>
+                            <FormMessage action=undeprecate />
+                            <input type="hidden" name="key" value=o.key.clone() />
+                            <button type="submit" class="button">"Lift the deprecation"</button>
+                        </ActionForm>
+                    }.into_any()
+                } else {
+                    view! {
+                        <p class="hint">"A deprecated extension shows a banner on its page; after the deadline, new installs are refused. Installed projects keep working."</p>
+                        <div class="narrow-form">
+                            <ActionForm action=deprecate>
+                                <FormMessage action=deprecate />
+                                <input type="hidden" name="key" value=o.key.clone() />
+                                <Field form="deprecate" name="reason" label="Reason" value=kept_deprecation.0.clone()
+                                    error=field_error(deprecate, "reason") required=true />
+                                <Field form="deprecate" name="replacement" label="Replacement extension key" value=kept_deprecation.1.clone()
+                                    error=field_error(deprecate, "replacement") hint="Optional: the extension to use instead." />
+                                <Field form="deprecate" name="deadline" label="Deadline" kind="date" value=kept_deprecation.2.clone()
+                                    error=field_error(deprecate, "deadline") hint="Optional (YYYY-MM-DD): new installs are refused from this day." />
+                                <button type="submit" class="button danger">"Deprecate"</button>
+                            </ActionForm>
+                        </div>
+                    }.into_any()
+                }}
             })}
         </section>
     }

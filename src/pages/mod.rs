@@ -2,9 +2,11 @@
 
 pub mod account;
 pub mod admin_users;
+pub mod audit;
 pub mod extension_admin;
 pub mod home;
 pub mod not_found;
+pub mod notifications;
 pub mod orgs;
 pub mod publish;
 pub mod publisher;

@@ -5,7 +5,8 @@
 use crate::api::auth::kept_input;
 use crate::api::extensions::publisher_extensions;
 use crate::api::publishers::{
-    get_publisher, AddPublisherMember, RemovePublisherMember, SetPublisherVerified,
+    get_publisher, AddPublisherMember, RemovePublisherMember, SetPublisherSuspended,
+    SetPublisherVerified,
 };
 use crate::components::auth::SignedIn;
 use crate::components::form::{field_error, Field, FormMessage, Submit};
@@ -40,6 +41,7 @@ fn Members(slug: String, kept: Kept) -> impl IntoView {
     let add = ServerAction::<AddPublisherMember>::new();
     let remove = ServerAction::<RemovePublisherMember>::new();
     let verify = ServerAction::<SetPublisherVerified>::new();
+    let suspend = ServerAction::<SetPublisherSuspended>::new();
     let detail = {
         let slug = slug.clone();
         Resource::new(
@@ -48,6 +50,7 @@ fn Members(slug: String, kept: Kept) -> impl IntoView {
                     add.version().get(),
                     remove.version().get(),
                     verify.version().get(),
+                    suspend.version().get(),
                 )
             },
             move |_| get_publisher(slug.clone()),
@@ -63,7 +66,7 @@ fn Members(slug: String, kept: Kept) -> impl IntoView {
                 let extensions = extensions.await;
                 match detail.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                    Ok(d) => view! { <Detail d kept extensions add remove verify /> }.into_any(),
+                    Ok(d) => view! { <Detail d kept extensions add remove verify suspend /> }.into_any(),
                 }
             })}
         </Transition>
@@ -78,6 +81,7 @@ fn Detail(
     add: ServerAction<AddPublisherMember>,
     remove: ServerAction<RemovePublisherMember>,
     verify: ServerAction<SetPublisherVerified>,
+    suspend: ServerAction<SetPublisherSuspended>,
 ) -> impl IntoView {
     let slug = d.publisher.slug.clone();
     let owners = d
@@ -99,7 +103,16 @@ fn Detail(
                 {d.publisher.display_name.clone()} " "
                 {d.publisher.verified.then(|| view! { <span class="badge verified">"verified"</span> })}
             </h1>
-            <p class="hint">{format!("Slug: {}", d.publisher.slug)}</p>
+            <p class="hint">
+                {format!("Slug: {} · ", d.publisher.slug)}
+                <a href=format!("/publishers/{}/audit", d.publisher.slug)>"Audit log"</a>
+            </p>
+            {d.suspension.clone().map(|reason| view! {
+                <div class="notice error-notice" role="status">
+                    <p><strong>"Suspended by a marketplace admin: "</strong>{reason}</p>
+                    <p>"Its listings are hidden from the catalog until it is reinstated."</p>
+                </div>
+            })}
             {d.can_verify.then(|| {
                 let slug = slug.clone();
                 let next = !d.publisher.verified;
@@ -110,6 +123,24 @@ fn Detail(
                         <input type="hidden" name="verified" value=next.to_string() />
                         <button type="submit" class="button">
                             {if next { "Mark as verified" } else { "Remove verification" }}
+                        </button>
+                    </ActionForm>
+                }
+            })}
+            {d.can_verify.then(|| {
+                let slug = slug.clone();
+                let suspended = d.suspension.is_some();
+                view! {
+                    <ActionForm action=suspend attr:class="narrow-form">
+                        <FormMessage action=suspend />
+                        <input type="hidden" name="slug" value=slug />
+                        <input type="hidden" name="suspended" value={(!suspended).to_string()} />
+                        {(!suspended).then(|| view! {
+                            <Field form="suspend" name="reason" label="Reason for suspending"
+                                error=field_error(suspend, "reason") hint="The publisher's members read it; its listings are hidden." />
+                        })}
+                        <button type="submit" class="button danger">
+                            {if suspended { "Reinstate publisher" } else { "Suspend publisher" }}
                         </button>
                     </ActionForm>
                 }

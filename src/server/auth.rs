@@ -152,6 +152,12 @@ pub async fn authenticate(
         .await?;
         if let Some(until) = locked {
             tracing::warn!(user_id = %user.id, "account locked after repeated failed sign-ins");
+            audit::record(
+                &db.pool,
+                audit::Entry::new(None, "user.locked", "user", &user.id)
+                    .with(serde_json::json!({ "until": until })),
+            )
+            .await?;
             return Err(AppError::TooManyRequests(format!(
                 "Too many failed sign-ins for this account. Try again in {} minutes.",
                 minutes_left(until, now)

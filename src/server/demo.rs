@@ -215,13 +215,13 @@ pub async fn seed(state: &AppState) -> Result<Option<String>, Box<dyn std::error
         let target = review::find(&db.pool, key, version)
             .await?
             .ok_or("demo version missing")?;
-        let mut standing = target.standing;
+        let mut target = target;
         for (action, message) in *actions {
             let reviewer = action.needs() == Actor::Reviewer;
             let actor = if reviewer { admin } else { publisher };
-            let to = decide(standing, *action, reviewer, !reviewer, message)?;
-            review::apply(&db.pool, &target.id, standing, to, *action, actor, message).await?;
-            standing = to;
+            let to = decide(target.standing, *action, reviewer, !reviewer, message)?;
+            review::apply(&db.pool, &target, key, version, to, *action, actor, message).await?;
+            target.standing = to;
         }
     }
     tracing::info!("demo dataset loaded");

@@ -2,17 +2,21 @@
 //! Every feature adds its server fns here.
 
 use crate::support::{client, email, spawn_app, Engine, TestApp};
+use kiket_marketplace::api::activity::{
+    ListAudit, MarkNotificationsRead, MyNotifications, UnreadNotifications,
+};
 use kiket_marketplace::api::admin::{ListUsers, SetUserAdmin};
 use kiket_marketplace::api::auth::{
     ChangePassword, GetCurrentUser, KeptInput, SignIn, SignOut, SignUp,
 };
 use kiket_marketplace::api::extensions::{
-    GetExtensionOverview, GetVersion, PublisherExtensions, TakeUploadRefusal, UpdateListing,
+    DeprecateExtension, GetExtensionOverview, GetVersion, PublisherExtensions, TakeUploadRefusal,
+    UndeprecateExtension, UpdateListing,
 };
 use kiket_marketplace::api::manifests::ValidateManifest;
 use kiket_marketplace::api::publishers::{
     AddPublisherMember, CreatePublisher, GetPublisher, MyPublishers, RemovePublisherMember,
-    SetPublisherVerified,
+    SetPublisherSuspended, SetPublisherVerified,
 };
 use kiket_marketplace::api::review::{ActOnVersion, GetReviewQueue};
 use leptos::server_fn::ServerFn;
@@ -272,6 +276,71 @@ fn table() -> Vec<Row> {
                 ]
             },
             expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Allowed)],
+        },
+        Row {
+            path: MyNotifications::PATH,
+            form: |_| vec![],
+            expect: [(Visitor, Unauthenticated), (User, Allowed), (Admin, Allowed)],
+        },
+        Row {
+            path: UnreadNotifications::PATH,
+            form: |_| vec![],
+            expect: [(Visitor, Allowed), (User, Allowed), (Admin, Allowed)],
+        },
+        Row {
+            path: MarkNotificationsRead::PATH,
+            form: |_| vec![],
+            expect: [(Visitor, Unauthenticated), (User, Allowed), (Admin, Allowed)],
+        },
+        Row {
+            path: ListAudit::PATH,
+            form: |_| vec![],
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Forbidden),
+                (Admin, Allowed),
+            ],
+        },
+        Row {
+            path: ListAudit::PATH,
+            form: |c| vec![("publisher", c.publisher.clone())],
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Forbidden),
+                (Admin, Allowed),
+            ],
+        },
+        Row {
+            path: DeprecateExtension::PATH,
+            form: |_| vec![("key", "authz-ext".into()), ("reason", "Old".into())],
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Hidden),
+                (Admin, Forbidden),
+            ],
+        },
+        Row {
+            path: UndeprecateExtension::PATH,
+            form: |_| vec![("key", "authz-ext".into())],
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Hidden),
+                (Admin, Forbidden),
+            ],
+        },
+        Row {
+            path: SetPublisherSuspended::PATH,
+            form: |c| {
+                vec![
+                    ("slug", c.publisher.clone()),
+                    ("suspended", "false".into()),
+                ]
+            },
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Forbidden),
+                (Admin, Allowed),
+            ],
         },
         // Sign-out last: it ends the session the other rows use.
         Row {

@@ -1,5 +1,6 @@
 //! Integration suite: repository tests and HTTP tests, each run on SQLite and on PostgreSQL.
 
+mod activity;
 mod authz;
 mod cli;
 mod http;

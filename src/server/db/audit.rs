@@ -16,6 +16,8 @@ pub struct Entry<'a> {
     pub target_id: &'a str,
     /// Extra facts as JSON (never secrets).
     pub detail: serde_json::Value,
+    /// The publisher the entry concerns, so its members see it in their log.
+    pub publisher_id: Option<&'a str>,
 }
 
 impl<'a> Entry<'a> {
@@ -32,7 +34,14 @@ impl<'a> Entry<'a> {
             target_kind,
             target_id,
             detail: serde_json::json!({}),
+            publisher_id: None,
         }
+    }
+
+    /// The same entry, shown to the members of `publisher_id` too.
+    pub fn for_publisher(mut self, publisher_id: &'a str) -> Self {
+        self.publisher_id = Some(publisher_id);
+        self
     }
 
     /// The same entry with `detail`.
@@ -67,8 +76,8 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     sqlx::query(
-        "INSERT INTO audit_log (id, at, actor_id, action, target_kind, target_id, detail) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO audit_log (id, at, actor_id, action, target_kind, target_id, detail, publisher_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(new_id("aud"))
     .bind(now_ms())
@@ -77,6 +86,7 @@ where
     .bind(entry.target_kind)
     .bind(entry.target_id)
     .bind(entry.detail.to_string())
+    .bind(entry.publisher_id)
     .execute(executor)
     .await?;
     Ok(())
@@ -98,4 +108,70 @@ pub async fn for_target(
     .bind(limit)
     .fetch_all(pool)
     .await
+}
+
+/// Which entries to list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter<'a> {
+    /// Only entries concerning this publisher.
+    pub publisher_id: Option<&'a str>,
+    /// Only actions starting with this (`version.`, `publisher.member_added`).
+    pub action_prefix: Option<&'a str>,
+    /// Only entries about this kind of target.
+    pub target_kind: Option<&'a str>,
+    /// Only entries after this one in newest-first order (its time and id), for the next page.
+    pub before: Option<(i64, String)>,
+}
+
+/// An entry as the audit page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Entry id.
+    pub id: String,
+    /// Unix ms.
+    pub at: i64,
+    /// Actor's display name and email, if any.
+    pub actor: Option<(String, String)>,
+    /// Action.
+    pub action: String,
+    /// Target kind.
+    pub target_kind: String,
+    /// Target id.
+    pub target_id: String,
+    /// JSON detail.
+    pub detail: String,
+}
+
+/// Entries matching `filter`, newest first, at most `limit`.
+pub async fn list(pool: &AnyPool, filter: &Filter<'_>, limit: i64) -> Result<Vec<Listed>, sqlx::Error> {
+    // Every condition is always present; an absent filter binds a value that matches everything.
+    type Row = (String, i64, Option<String>, Option<String>, String, String, String, String);
+    let (before_at, before_id) = filter.before.clone().unwrap_or((i64::MAX, String::new()));
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT a.id, a.at, u.display_name, u.email, a.action, a.target_kind, a.target_id, a.detail \
+         FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id \
+         WHERE ($1 = '' OR a.publisher_id = $1) AND ($2 = '' OR substr(a.action, 1, length($2)) = $2) \
+         AND ($3 = '' OR a.target_kind = $3) \
+         AND (a.at < $4 OR (a.at = $4 AND a.id < $5)) ORDER BY a.at DESC, a.id DESC LIMIT $6",
+    )
+    .bind(filter.publisher_id.unwrap_or_default())
+    .bind(filter.action_prefix.unwrap_or_default())
+    .bind(filter.target_kind.unwrap_or_default())
+    .bind(before_at)
+    .bind(before_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, at, name, email, action, target_kind, target_id, detail)| Listed {
+            id,
+            at,
+            actor: name.zip(email),
+            action,
+            target_kind,
+            target_id,
+            detail,
+        })
+        .collect())
 }

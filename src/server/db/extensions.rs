@@ -3,7 +3,7 @@
 use super::{new_id, now_ms};
 use crate::model::checks::{Finding, FindingSeverity};
 use crate::model::extension::{
-    FindingCounts, Listing, VersionDocs, VersionFile, VersionState, VersionSummary,
+    Deprecation, FindingCounts, Listing, VersionDocs, VersionFile, VersionState, VersionSummary,
 };
 use crate::model::manifest::names::Version;
 use crate::model::manifest::Manifest;
@@ -27,6 +27,8 @@ pub struct ExtensionRecord {
     pub publisher_name: String,
     /// The listing.
     pub listing: Listing,
+    /// The deprecation, if deprecated.
+    pub deprecation: Option<Deprecation>,
 }
 
 /// A version to register, everything already checked.
@@ -197,7 +199,14 @@ pub async fn register_version(pool: &AnyPool, v: NewVersion<'_>) -> Result<Strin
             "version",
             &version_id,
         )
-        .with(serde_json::json!({ "key": m.key, "version": m.version, "sha256": v.sha256 })),
+        .with(serde_json::json!({ "key": m.key, "version": m.version, "sha256": v.sha256 }))
+        .for_publisher(v.publisher_id),
+    )
+    .await?;
+    super::notifications::to_admins(
+        &mut *tx,
+        &format!("{} {} ({}) was submitted for review.", m.name, m.version, m.key),
+        &format!("/review/{}/{}", m.key, m.version),
     )
     .await?;
     sqlx::query("UPDATE extensions SET name = $1, updated_at = $2 WHERE id = $3")
@@ -266,10 +275,15 @@ type ExtensionRow = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
 );
 
 const EXTENSION_SELECT: &str = "SELECT e.id, e.key, e.name, e.publisher_id, p.slug, p.display_name, e.summary, \
-     e.categories, e.tags, e.homepage, e.repository, e.support FROM extensions e JOIN publishers p ON p.id = e.publisher_id";
+     e.categories, e.tags, e.homepage, e.repository, e.support, e.deprecated_at, e.deprecation_reason, \
+     e.replacement_key, e.deprecation_deadline FROM extensions e JOIN publishers p ON p.id = e.publisher_id";
 
 fn extension_from(row: ExtensionRow) -> ExtensionRecord {
     let (
@@ -301,7 +315,34 @@ fn extension_from(row: ExtensionRow) -> ExtensionRecord {
             repository,
             support,
         },
+        deprecation: deprecated_at.map(|since| Deprecation {
+            since,
+            reason: reason.unwrap_or_default(),
+            replacement,
+            deadline,
+        }),
     }
+}
+
+/// Deprecates an extension (or, with `None`, lifts its deprecation).
+pub async fn set_deprecation(
+    pool: &AnyPool,
+    extension_id: &str,
+    deprecation: Option<&Deprecation>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE extensions SET deprecated_at = $1, deprecation_reason = $2, replacement_key = $3, \
+         deprecation_deadline = $4, updated_at = $5 WHERE id = $6",
+    )
+    .bind(deprecation.map(|d| d.since))
+    .bind(deprecation.map(|d| d.reason.as_str()))
+    .bind(deprecation.and_then(|d| d.replacement.as_deref()))
+    .bind(deprecation.and_then(|d| d.deadline))
+    .bind(now_ms())
+    .bind(extension_id)
+    .execute(pool)
+    .await?;
+    Ok(())
 }
 
 /// The extension with `key`.

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod extensions;
+pub mod notifications;
 pub mod publishers;
 pub mod review;
 pub mod users;

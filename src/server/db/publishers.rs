@@ -15,6 +15,8 @@ pub struct PublisherRecord {
     pub display_name: String,
     /// Verified by a marketplace admin.
     pub verified: bool,
+    /// Why a marketplace admin suspended it, while suspended.
+    pub suspension: Option<String>,
 }
 
 /// Why a change to a publisher was refused.
@@ -78,6 +80,7 @@ pub async fn create(
         slug: slug.as_str().to_string(),
         display_name: display_name.to_string(),
         verified: false,
+        suspension: None,
     })
 }
 
@@ -86,19 +89,21 @@ pub async fn find_by_slug(
     pool: &AnyPool,
     slug: &str,
 ) -> Result<Option<PublisherRecord>, sqlx::Error> {
-    let row: Option<(String, String, String, i64)> =
-        sqlx::query_as("SELECT id, slug, display_name, verified FROM publishers WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(pool)
-            .await?;
-    Ok(
-        row.map(|(id, slug, display_name, verified)| PublisherRecord {
+    let row: Option<(String, String, String, i64, Option<i64>, Option<String>)> = sqlx::query_as(
+        "SELECT id, slug, display_name, verified, suspended_at, suspension_reason FROM publishers WHERE slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(
+        |(id, slug, display_name, verified, suspended_at, reason)| PublisherRecord {
             id,
             slug,
             display_name,
             verified: verified != 0,
-        }),
-    )
+            suspension: suspended_at.map(|_| reason.unwrap_or_default()),
+        },
+    ))
 }
 
 /// The publishers `user_id` belongs to, by name.
@@ -223,5 +228,24 @@ pub async fn set_verified(
         .bind(publisher_id)
         .execute(pool)
         .await?;
+    Ok(())
+}
+
+/// Suspends a publisher with a reason (its listings are hidden), or reinstates it with `None`.
+pub async fn set_suspended(
+    pool: &AnyPool,
+    publisher_id: &str,
+    reason: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    sqlx::query(
+        "UPDATE publishers SET suspended_at = $1, suspension_reason = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(reason.map(|_| now))
+    .bind(reason)
+    .bind(now)
+    .bind(publisher_id)
+    .execute(pool)
+    .await?;
     Ok(())
 }

@@ -48,15 +48,18 @@ pub async fn find(
 /// Applies a transition that `model::review::decide` allowed. The update only matches while the
 /// version still stands at `from`: of two concurrent decisions one applies and the other gets
 /// `Ok(false)`. The history row and the audit entry are written in the same transaction.
+#[allow(clippy::too_many_arguments)]
 pub async fn apply(
     pool: &AnyPool,
-    version_id: &str,
-    from: Standing,
+    target: &VersionRef,
+    key: &str,
+    version: &str,
     to: Standing,
     action: Action,
     actor_id: &str,
     message: &str,
 ) -> Result<bool, sqlx::Error> {
+    let (version_id, from) = (target.id.as_str(), target.standing);
     let now = now_ms();
     let message = Some(message.trim()).filter(|m| !m.is_empty());
     let mut tx = pool.begin().await?;
@@ -170,12 +173,29 @@ pub async fn apply(
             version_id,
         )
         .with(serde_json::json!({
+            "key": key,
+            "version": version,
             "from": from.state.as_str(),
             "to": to.state.as_str(),
             "reason": message,
-        })),
+        }))
+        .for_publisher(&target.publisher_id),
     )
     .await?;
+    // Claims are the reviewer's business; every other change is the publisher's news.
+    if action != Action::Claim {
+        let text = match message {
+            Some(m) => format!("{key} {version}: {} — “{m}”", action.label().to_lowercase()),
+            None => format!("{key} {version}: {}.", action.label().to_lowercase()),
+        };
+        super::notifications::to_publisher(
+            &mut *tx,
+            &target.publisher_id,
+            &text,
+            &format!("/publish/extensions/{key}/versions/{version}"),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(true)
 }

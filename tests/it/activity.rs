@@ -1,0 +1,204 @@
+//! Notifications, the audit log, deprecation and suspension.
+
+use crate::support::{email, spawn_app, valid_package, Engine, TestApp};
+use kiket_marketplace::api::activity::{
+    ListAudit, MarkNotificationsRead, MyNotifications, UnreadNotifications,
+};
+use kiket_marketplace::api::extensions::{
+    DeprecateExtension, GetExtensionOverview, UndeprecateExtension,
+};
+use kiket_marketplace::api::publishers::{GetPublisher, SetPublisherSuspended};
+use kiket_marketplace::api::review::ActOnVersion;
+use leptos::server_fn::ServerFn;
+use rstest::rstest;
+
+async fn call(
+    app: &TestApp,
+    c: &reqwest::Client,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
+    let res = app.call_with(c, path, form).await;
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+#[tokio::test]
+async fn reviews_notify_and_everything_lands_in_the_audit_log(#[case] engine: Engine) {
+    let Some(app) = spawn_app(engine).await else {
+        return;
+    };
+    let owner_email = email("owner");
+    let owner = app.signed_in_client(&owner_email, false).await;
+    app.create_publisher("acme", &app.user_id(&owner_email).await)
+        .await;
+    let admin = app.signed_in_client(&email("admin"), true).await;
+    let outsider = app.signed_in_client(&email("outsider"), false).await;
+    assert_eq!(
+        app.upload(&owner, "acme", valid_package("noted", "1.0.0"))
+            .await
+            .status(),
+        201
+    );
+    // Admins hear of the submission.
+    let (_, n) = call(&app, &admin, MyNotifications::PATH, &[]).await;
+    assert_eq!(n["unread"], 1);
+    assert_eq!(n["items"][0]["link"], "/review/noted/1.0.0");
+    for action in ["claim", "approve"] {
+        let (status, _) = call(
+            &app,
+            &admin,
+            ActOnVersion::PATH,
+            &[("key", "noted"), ("version", "1.0.0"), ("action", action)],
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
+    // The publisher hears of the decision (not of the claim).
+    let (_, unread) = call(&app, &owner, UnreadNotifications::PATH, &[]).await;
+    assert_eq!(unread, 1);
+    let (_, n) = call(&app, &owner, MyNotifications::PATH, &[]).await;
+    assert!(n["items"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("noted 1.0.0: approved and published"));
+    assert_eq!(
+        n["items"][0]["link"],
+        "/publish/extensions/noted/versions/1.0.0"
+    );
+    assert_eq!(call(&app, &owner, MarkNotificationsRead::PATH, &[]).await.0, 200);
+    assert_eq!(call(&app, &owner, UnreadNotifications::PATH, &[]).await.1, 0);
+    assert_eq!(
+        call(&app, &crate::support::client(), UnreadNotifications::PATH, &[]).await.1,
+        0,
+        "visitors have none"
+    );
+
+    // The publisher's log: its own entries only; the whole log is for admins.
+    let (status, log) = call(&app, &owner, ListAudit::PATH, &[("publisher", "acme")]).await;
+    assert_eq!(status, 200);
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        vec!["version.approve", "version.claim", "version.submitted"]
+    );
+    assert_eq!(call(&app, &owner, ListAudit::PATH, &[]).await.0, 403);
+    assert_eq!(
+        call(&app, &outsider, ListAudit::PATH, &[("publisher", "acme")]).await.0,
+        403
+    );
+    let (_, all) = call(&app, &admin, ListAudit::PATH, &[("action", "user.")]).await;
+    assert!(all["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["action"].as_str().unwrap().starts_with("user.")));
+    // Paging: one entry at a time is not offered, but the cursor skips nothing.
+    let (_, first) = call(&app, &admin, ListAudit::PATH, &[]).await;
+    let total = first["entries"].as_array().unwrap().len();
+    assert!(total >= 6, "{first}");
+    assert!(first["next_before"].is_null());
+}
+
+#[rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+#[tokio::test]
+async fn deprecation_and_suspension_need_their_reasons(#[case] engine: Engine) {
+    let Some(app) = spawn_app(engine).await else {
+        return;
+    };
+    let owner_email = email("owner");
+    let owner = app.signed_in_client(&owner_email, false).await;
+    app.create_publisher("acme", &app.user_id(&owner_email).await)
+        .await;
+    let admin = app.signed_in_client(&email("admin"), true).await;
+    for key in ["old-one", "new-one"] {
+        assert_eq!(
+            app.upload(&owner, "acme", valid_package(key, "1.0.0"))
+                .await
+                .status(),
+            201
+        );
+    }
+    let dep = DeprecateExtension::PATH;
+    let (status, body) = call(&app, &owner, dep, &[("key", "old-one"), ("reason", " ")]).await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("reason")));
+    let (status, body) = call(
+        &app,
+        &owner,
+        dep,
+        &[("key", "old-one"), ("reason", "Superseded"), ("replacement", "nope")],
+    )
+    .await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("replacement")));
+    let (status, body) = call(
+        &app,
+        &owner,
+        dep,
+        &[("key", "old-one"), ("reason", "Superseded"), ("deadline", "2001-01-01")],
+    )
+    .await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("deadline")));
+    assert_eq!(
+        call(&app, &admin, dep, &[("key", "old-one"), ("reason", "x")]).await.0,
+        403
+    );
+    let (status, _) = call(
+        &app,
+        &owner,
+        dep,
+        &[
+            ("key", "old-one"),
+            ("reason", "Superseded by New One."),
+            ("replacement", "new-one"),
+            ("deadline", "2099-01-01"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, o) = call(&app, &owner, GetExtensionOverview::PATH, &[("key", "old-one")]).await;
+    assert_eq!(o["deprecation"]["reason"], "Superseded by New One.");
+    assert_eq!(o["deprecation"]["replacement"], "new-one");
+    assert_eq!(o["deprecation"]["deadline"], 4_070_908_800_000i64);
+    assert_eq!(
+        call(&app, &owner, UndeprecateExtension::PATH, &[("key", "old-one")]).await.0,
+        200
+    );
+    let (_, o) = call(&app, &owner, GetExtensionOverview::PATH, &[("key", "old-one")]).await;
+    assert!(o["deprecation"].is_null());
+
+    let sus = SetPublisherSuspended::PATH;
+    assert_eq!(
+        call(&app, &owner, sus, &[("slug", "acme"), ("suspended", "true"), ("reason", "x")]).await.0,
+        403
+    );
+    let (status, body) = call(&app, &admin, sus, &[("slug", "acme"), ("suspended", "true")]).await;
+    assert_eq!((status, body["field"].as_str()), (422, Some("reason")));
+    let (status, _) = call(
+        &app,
+        &admin,
+        sus,
+        &[("slug", "acme"), ("suspended", "true"), ("reason", "Malware reported.")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, d) = call(&app, &owner, GetPublisher::PATH, &[("slug", "acme")]).await;
+    assert_eq!(d["suspension"], "Malware reported.");
+    let (_, n) = call(&app, &owner, MyNotifications::PATH, &[]).await;
+    assert!(n["items"][0]["message"].as_str().unwrap().contains("Malware reported."));
+    assert_eq!(
+        call(&app, &admin, sus, &[("slug", "acme"), ("suspended", "false")]).await.0,
+        200
+    );
+    let (_, d) = call(&app, &owner, GetPublisher::PATH, &[("slug", "acme")]).await;
+    assert!(d["suspension"].is_null());
+}
