@@ -21,7 +21,7 @@ test('notifications, the publisher audit log and deprecation', async ({ page }) 
 
   await page.goto('/publishers/acme-tools/audit');
   await ready(page);
-  await expect(page.getByRole('cell', { name: 'version.yank' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'version.yank' }).first()).toBeVisible();
   await expectAccessible(page);
   await page.getByLabel('Show').selectOption('publisher.');
   await page.getByRole('button', { name: 'Filter' }).click();
@@ -31,7 +31,7 @@ test('notifications, the publisher audit log and deprecation', async ({ page }) 
 
   await page.goto('/publish/extensions/dev.acme.github-links');
   await ready(page);
-  await page.getByLabel('Reason', { exact: true }).fill('Replaced by the GitHub app.');
+  await page.locator('#deprecate-reason').fill('Replaced by the GitHub app.');
   await page.getByLabel('Replacement extension key').fill('slack-notifier');
   await page.getByRole('button', { name: 'Deprecate' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Deprecated:' })).toContainText('Replaced by the GitHub app.');

@@ -103,7 +103,10 @@ pub async fn list_audit(
         let rows = audit::list(&state.db.pool, &filter, AUDIT_PAGE as i64 + 1).await?;
         let more = rows.len() > AUDIT_PAGE;
         let next_before = more
-            .then(|| rows.get(AUDIT_PAGE - 1).map(|r| format!("{}:{}", r.at, r.id)))
+            .then(|| {
+                rows.get(AUDIT_PAGE - 1)
+                    .map(|r| format!("{}:{}", r.at, r.id))
+            })
             .flatten();
         let entries: Vec<AuditEntry> = rows
             .into_iter()

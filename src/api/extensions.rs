@@ -174,7 +174,11 @@ pub async fn deprecate_extension(
     keep_input(
         &session,
         &form,
-        &[("reason", &reason), ("replacement", &replacement), ("deadline", &deadline)],
+        &[
+            ("reason", &reason),
+            ("replacement", &replacement),
+            ("deadline", &deadline),
+        ],
     )
     .await;
     let result = async {
@@ -260,9 +264,14 @@ pub async fn undeprecate_extension(key: String) -> Result<(), AppError> {
         extensions::set_deprecation(&state.db.pool, &ext.id, None).await?;
         audit::record(
             &state.db.pool,
-            audit::Entry::new(Some(&user.id), "extension.undeprecated", "extension", &ext.id)
-                .with(serde_json::json!({ "key": ext.key }))
-                .for_publisher(&ext.publisher_id),
+            audit::Entry::new(
+                Some(&user.id),
+                "extension.undeprecated",
+                "extension",
+                &ext.id,
+            )
+            .with(serde_json::json!({ "key": ext.key }))
+            .for_publisher(&ext.publisher_id),
         )
         .await?;
         Ok(())

@@ -292,9 +292,15 @@ pub async fn set_publisher_suspended(
         )
         .await?;
         let text = if suspended {
-            format!("{} was suspended by a marketplace admin: “{reason}”. Its listings are hidden.", publisher.display_name)
+            format!(
+                "{} was suspended by a marketplace admin: “{reason}”. Its listings are hidden.",
+                publisher.display_name
+            )
         } else {
-            format!("{} was reinstated: its listings are visible again.", publisher.display_name)
+            format!(
+                "{} was reinstated: its listings are visible again.",
+                publisher.display_name
+            )
         };
         crate::server::db::notifications::to_publisher(
             &state.db.pool,

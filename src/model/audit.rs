@@ -33,6 +33,9 @@ pub const ACTION_FILTERS: &[(&str, &str)] = &[
     ("", "All actions"),
     ("version.", "Versions: uploads, reviews, yanks, revocations"),
     ("extension.", "Extensions: listings, deprecations"),
-    ("publisher.", "Publishers: members, verification, suspension"),
+    (
+        "publisher.",
+        "Publishers: members, verification, suspension",
+    ),
     ("user.", "Accounts: sign-ins, lockouts, roles"),
 ];

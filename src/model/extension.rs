@@ -112,9 +112,8 @@ pub struct VersionSummary {
 /// yanked nor revoked and not a pre-release; a pre-release only when nothing else qualifies.
 /// `versions` must be ordered highest first, as every list of versions is.
 pub fn latest(versions: &[VersionSummary]) -> Option<&VersionSummary> {
-    let installable = |v: &&VersionSummary| {
-        v.state == VersionState::Published && !v.yanked && !v.revoked
-    };
+    let installable =
+        |v: &&VersionSummary| v.state == VersionState::Published && !v.yanked && !v.revoked;
     versions
         .iter()
         .filter(installable)
@@ -311,7 +310,10 @@ pub fn parse_deadline(input: &str, now: i64) -> Result<Option<i64>, AppError> {
         .map_err(|_| AppError::field("deadline", "Enter a date as YYYY-MM-DD."))?;
     let ms = date.midnight().assume_utc().unix_timestamp() * 1000;
     if ms <= now {
-        return Err(AppError::field("deadline", "The deadline must be in the future."));
+        return Err(AppError::field(
+            "deadline",
+            "The deadline must be in the future.",
+        ));
     }
     Ok(Some(ms))
 }
@@ -489,7 +491,13 @@ mod tests {
         }
     }
 
-    fn v(version: &str, state: VersionState, pre: bool, yanked: bool, revoked: bool) -> VersionSummary {
+    fn v(
+        version: &str,
+        state: VersionState,
+        pre: bool,
+        yanked: bool,
+        revoked: bool,
+    ) -> VersionSummary {
         VersionSummary {
             version: version.into(),
             state,
@@ -517,7 +525,10 @@ mod tests {
             v("1.0.0-rc.2", Published, true, false, false),
             v("1.0.0-rc.1", Published, true, false, false),
         ];
-        assert_eq!(latest(&only_pre).map(|x| x.version.as_str()), Some("1.0.0-rc.2"));
+        assert_eq!(
+            latest(&only_pre).map(|x| x.version.as_str()),
+            Some("1.0.0-rc.2")
+        );
         let none = vec![v("1.0.0", Rejected, false, false, false)];
         assert_eq!(latest(&none), None);
     }

@@ -8,10 +8,10 @@ use crate::api::extensions::{
 use crate::components::auth::SignedIn;
 use crate::components::form::{field_error, Field, FormMessage, Submit};
 use crate::components::status::ErrorNotice;
+use crate::components::time::When;
 use crate::model::extension::{ExtensionOverview, MAX_CATEGORIES};
 use crate::model::manifest::names::CATEGORIES;
 use crate::pages::publisher::{ExtensionVersions, Kept};
-use crate::components::time::When;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -37,8 +37,16 @@ pub fn ExtensionAdminPage() -> impl IntoView {
 #[component]
 fn Manage(key: String, kept: Kept) -> impl IntoView {
     let update = ServerAction::<UpdateListing>::new();
+    let deprecate = ServerAction::<DeprecateExtension>::new();
+    let undeprecate = ServerAction::<UndeprecateExtension>::new();
     let overview = Resource::new(
-        move || update.version().get(),
+        move || {
+            (
+                update.version().get(),
+                deprecate.version().get(),
+                undeprecate.version().get(),
+            )
+        },
         move |_| get_extension_overview(key.clone()),
     );
     view! {
@@ -98,7 +106,9 @@ fn Overview(
                 </div>
             })}
             <ExtensionVersions e=o.clone() />
-            {o.can_edit.then(|| view! {
+            {o.can_edit.then(|| {
+                let key = o.key.clone();
+                view! {
                 <h2 id="listing">"Listing"</h2>
                 <p class="hint">"What the catalog shows about this extension. The first upload filled it from the manifest."</p>
                 <div class="narrow-form">
@@ -144,7 +154,7 @@ fn Overview(
                     view! {
                         <ActionForm action=undeprecate>
                             <FormMessage action=undeprecate />
-                            <input type="hidden" name="key" value=o.key.clone() />
+                            <input type="hidden" name="key" value=key.clone() />
                             <button type="submit" class="button">"Lift the deprecation"</button>
                         </ActionForm>
                     }.into_any()
@@ -154,7 +164,7 @@ fn Overview(
                         <div class="narrow-form">
                             <ActionForm action=deprecate>
                                 <FormMessage action=deprecate />
-                                <input type="hidden" name="key" value=o.key.clone() />
+                                <input type="hidden" name="key" value=key.clone() />
                                 <Field form="deprecate" name="reason" label="Reason" value=kept_deprecation.0.clone()
                                     error=field_error(deprecate, "reason") required=true />
                                 <Field form="deprecate" name="replacement" label="Replacement extension key" value=kept_deprecation.1.clone()
@@ -166,6 +176,7 @@ fn Overview(
                         </div>
                     }.into_any()
                 }}
+                }
             })}
         </section>
     }

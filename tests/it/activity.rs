@@ -69,10 +69,23 @@ async fn reviews_notify_and_everything_lands_in_the_audit_log(#[case] engine: En
         n["items"][0]["link"],
         "/publish/extensions/noted/versions/1.0.0"
     );
-    assert_eq!(call(&app, &owner, MarkNotificationsRead::PATH, &[]).await.0, 200);
-    assert_eq!(call(&app, &owner, UnreadNotifications::PATH, &[]).await.1, 0);
     assert_eq!(
-        call(&app, &crate::support::client(), UnreadNotifications::PATH, &[]).await.1,
+        call(&app, &owner, MarkNotificationsRead::PATH, &[]).await.0,
+        200
+    );
+    assert_eq!(
+        call(&app, &owner, UnreadNotifications::PATH, &[]).await.1,
+        0
+    );
+    assert_eq!(
+        call(
+            &app,
+            &crate::support::client(),
+            UnreadNotifications::PATH,
+            &[]
+        )
+        .await
+        .1,
         0,
         "visitors have none"
     );
@@ -92,7 +105,9 @@ async fn reviews_notify_and_everything_lands_in_the_audit_log(#[case] engine: En
     );
     assert_eq!(call(&app, &owner, ListAudit::PATH, &[]).await.0, 403);
     assert_eq!(
-        call(&app, &outsider, ListAudit::PATH, &[("publisher", "acme")]).await.0,
+        call(&app, &outsider, ListAudit::PATH, &[("publisher", "acme")])
+            .await
+            .0,
         403
     );
     let (_, all) = call(&app, &admin, ListAudit::PATH, &[("action", "user.")]).await;
@@ -136,7 +151,11 @@ async fn deprecation_and_suspension_need_their_reasons(#[case] engine: Engine) {
         &app,
         &owner,
         dep,
-        &[("key", "old-one"), ("reason", "Superseded"), ("replacement", "nope")],
+        &[
+            ("key", "old-one"),
+            ("reason", "Superseded"),
+            ("replacement", "nope"),
+        ],
     )
     .await;
     assert_eq!((status, body["field"].as_str()), (422, Some("replacement")));
@@ -144,12 +163,18 @@ async fn deprecation_and_suspension_need_their_reasons(#[case] engine: Engine) {
         &app,
         &owner,
         dep,
-        &[("key", "old-one"), ("reason", "Superseded"), ("deadline", "2001-01-01")],
+        &[
+            ("key", "old-one"),
+            ("reason", "Superseded"),
+            ("deadline", "2001-01-01"),
+        ],
     )
     .await;
     assert_eq!((status, body["field"].as_str()), (422, Some("deadline")));
     assert_eq!(
-        call(&app, &admin, dep, &[("key", "old-one"), ("reason", "x")]).await.0,
+        call(&app, &admin, dep, &[("key", "old-one"), ("reason", "x")])
+            .await
+            .0,
         403
     );
     let (status, _) = call(
@@ -165,38 +190,84 @@ async fn deprecation_and_suspension_need_their_reasons(#[case] engine: Engine) {
     )
     .await;
     assert_eq!(status, 200);
-    let (_, o) = call(&app, &owner, GetExtensionOverview::PATH, &[("key", "old-one")]).await;
+    let (_, o) = call(
+        &app,
+        &owner,
+        GetExtensionOverview::PATH,
+        &[("key", "old-one")],
+    )
+    .await;
     assert_eq!(o["deprecation"]["reason"], "Superseded by New One.");
     assert_eq!(o["deprecation"]["replacement"], "new-one");
     assert_eq!(o["deprecation"]["deadline"], 4_070_908_800_000i64);
     assert_eq!(
-        call(&app, &owner, UndeprecateExtension::PATH, &[("key", "old-one")]).await.0,
+        call(
+            &app,
+            &owner,
+            UndeprecateExtension::PATH,
+            &[("key", "old-one")]
+        )
+        .await
+        .0,
         200
     );
-    let (_, o) = call(&app, &owner, GetExtensionOverview::PATH, &[("key", "old-one")]).await;
+    let (_, o) = call(
+        &app,
+        &owner,
+        GetExtensionOverview::PATH,
+        &[("key", "old-one")],
+    )
+    .await;
     assert!(o["deprecation"].is_null());
 
     let sus = SetPublisherSuspended::PATH;
     assert_eq!(
-        call(&app, &owner, sus, &[("slug", "acme"), ("suspended", "true"), ("reason", "x")]).await.0,
+        call(
+            &app,
+            &owner,
+            sus,
+            &[("slug", "acme"), ("suspended", "true"), ("reason", "x")]
+        )
+        .await
+        .0,
         403
     );
-    let (status, body) = call(&app, &admin, sus, &[("slug", "acme"), ("suspended", "true")]).await;
+    let (status, body) = call(
+        &app,
+        &admin,
+        sus,
+        &[("slug", "acme"), ("suspended", "true")],
+    )
+    .await;
     assert_eq!((status, body["field"].as_str()), (422, Some("reason")));
     let (status, _) = call(
         &app,
         &admin,
         sus,
-        &[("slug", "acme"), ("suspended", "true"), ("reason", "Malware reported.")],
+        &[
+            ("slug", "acme"),
+            ("suspended", "true"),
+            ("reason", "Malware reported."),
+        ],
     )
     .await;
     assert_eq!(status, 200);
     let (_, d) = call(&app, &owner, GetPublisher::PATH, &[("slug", "acme")]).await;
     assert_eq!(d["suspension"], "Malware reported.");
     let (_, n) = call(&app, &owner, MyNotifications::PATH, &[]).await;
-    assert!(n["items"][0]["message"].as_str().unwrap().contains("Malware reported."));
+    assert!(n["items"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Malware reported."));
     assert_eq!(
-        call(&app, &admin, sus, &[("slug", "acme"), ("suspended", "false")]).await.0,
+        call(
+            &app,
+            &admin,
+            sus,
+            &[("slug", "acme"), ("suspended", "false")]
+        )
+        .await
+        .0,
         200
     );
     let (_, d) = call(&app, &owner, GetPublisher::PATH, &[("slug", "acme")]).await;

@@ -280,7 +280,11 @@ fn table() -> Vec<Row> {
         Row {
             path: MyNotifications::PATH,
             form: |_| vec![],
-            expect: [(Visitor, Unauthenticated), (User, Allowed), (Admin, Allowed)],
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Allowed),
+                (Admin, Allowed),
+            ],
         },
         Row {
             path: UnreadNotifications::PATH,
@@ -290,7 +294,11 @@ fn table() -> Vec<Row> {
         Row {
             path: MarkNotificationsRead::PATH,
             form: |_| vec![],
-            expect: [(Visitor, Unauthenticated), (User, Allowed), (Admin, Allowed)],
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Allowed),
+                (Admin, Allowed),
+            ],
         },
         Row {
             path: ListAudit::PATH,
@@ -330,12 +338,7 @@ fn table() -> Vec<Row> {
         },
         Row {
             path: SetPublisherSuspended::PATH,
-            form: |c| {
-                vec![
-                    ("slug", c.publisher.clone()),
-                    ("suspended", "false".into()),
-                ]
-            },
+            form: |c| vec![("slug", c.publisher.clone()), ("suspended", "false".into())],
             expect: [
                 (Visitor, Unauthenticated),
                 (User, Forbidden),

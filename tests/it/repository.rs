@@ -148,13 +148,8 @@ async fn audit_entries_are_kept_newest_first(#[case] engine: Engine) {
     for action in ["user.created", "user.signed_in"] {
         audit::record(
             &db.pool,
-            audit::Entry {
-                actor_id: Some("usr_1"),
-                action,
-                target_kind: "user",
-                target_id: "usr_1",
-                detail: serde_json::json!({ "n": 1 }),
-            },
+            audit::Entry::new(Some("usr_1"), action, "user", "usr_1")
+                .with(serde_json::json!({ "n": 1 })),
         )
         .await
         .unwrap();

@@ -143,9 +143,22 @@ pub struct Listed {
 }
 
 /// Entries matching `filter`, newest first, at most `limit`.
-pub async fn list(pool: &AnyPool, filter: &Filter<'_>, limit: i64) -> Result<Vec<Listed>, sqlx::Error> {
+pub async fn list(
+    pool: &AnyPool,
+    filter: &Filter<'_>,
+    limit: i64,
+) -> Result<Vec<Listed>, sqlx::Error> {
     // Every condition is always present; an absent filter binds a value that matches everything.
-    type Row = (String, i64, Option<String>, Option<String>, String, String, String, String);
+    type Row = (
+        String,
+        i64,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        String,
+        String,
+    );
     let (before_at, before_id) = filter.before.clone().unwrap_or((i64::MAX, String::new()));
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT a.id, a.at, u.display_name, u.email, a.action, a.target_kind, a.target_id, a.detail \
@@ -164,14 +177,16 @@ pub async fn list(pool: &AnyPool, filter: &Filter<'_>, limit: i64) -> Result<Vec
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, at, name, email, action, target_kind, target_id, detail)| Listed {
-            id,
-            at,
-            actor: name.zip(email),
-            action,
-            target_kind,
-            target_id,
-            detail,
-        })
+        .map(
+            |(id, at, name, email, action, target_kind, target_id, detail)| Listed {
+                id,
+                at,
+                actor: name.zip(email),
+                action,
+                target_kind,
+                target_id,
+                detail,
+            },
+        )
         .collect())
 }

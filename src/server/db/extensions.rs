@@ -205,7 +205,10 @@ pub async fn register_version(pool: &AnyPool, v: NewVersion<'_>) -> Result<Strin
     .await?;
     super::notifications::to_admins(
         &mut *tx,
-        &format!("{} {} ({}) was submitted for review.", m.name, m.version, m.key),
+        &format!(
+            "{} {} ({}) was submitted for review.",
+            m.name, m.version, m.key
+        ),
         &format!("/review/{}/{}", m.key, m.version),
     )
     .await?;
@@ -299,6 +302,10 @@ fn extension_from(row: ExtensionRow) -> ExtensionRecord {
         homepage,
         repository,
         support,
+        deprecated_at,
+        reason,
+        replacement,
+        deadline,
     ) = row;
     ExtensionRecord {
         id,

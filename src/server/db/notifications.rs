@@ -56,7 +56,8 @@ pub async fn for_user(
     user_id: &str,
     limit: i64,
 ) -> Result<(Vec<Notification>, u32), sqlx::Error> {
-    let rows: Vec<(String, i64, String, Option<String>, Option<i64>)> = sqlx::query_as(
+    type Row = (String, i64, String, Option<String>, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, at, message, link, read_at FROM notifications WHERE user_id = $1 \
          ORDER BY at DESC, id DESC LIMIT $2",
     )
@@ -81,12 +82,11 @@ pub async fn for_user(
 
 /// How many notifications the user has not read.
 pub async fn unread(pool: &AnyPool, user_id: &str) -> Result<u32, sqlx::Error> {
-    let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL",
-    )
-    .bind(user_id)
-    .fetch_one(pool)
-    .await?;
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+            .bind(user_id)
+            .fetch_one(pool)
+            .await?;
     Ok(n as u32)
 }
 

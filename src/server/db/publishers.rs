@@ -89,7 +89,8 @@ pub async fn find_by_slug(
     pool: &AnyPool,
     slug: &str,
 ) -> Result<Option<PublisherRecord>, sqlx::Error> {
-    let row: Option<(String, String, String, i64, Option<i64>, Option<String>)> = sqlx::query_as(
+    type Row = (String, String, String, i64, Option<i64>, Option<String>);
+    let row: Option<Row> = sqlx::query_as(
         "SELECT id, slug, display_name, verified, suspended_at, suspension_reason FROM publishers WHERE slug = $1",
     )
     .bind(slug)
