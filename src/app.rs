@@ -55,6 +55,11 @@ pub fn App() -> impl IntoView {
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
                     <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/extensions/:key")
+                        view=pages::extension::ExtensionPublicPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/signin") view=pages::sign_in::SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=pages::sign_up::SignUpPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />

@@ -40,6 +40,14 @@ test('a publisher uploads, an admin claims and approves, the publisher yanks wit
   await page.getByRole('button', { name: 'Approve and publish' }).click();
   await expect(page.getByRole('heading', { level: 1 }).first()).toContainText('Published');
   await expectAccessible(page);
+  // Listed: on the front page and on its own page.
+  await page.goto('/');
+  await ready(page);
+  await expect(page.getByRole('link', { name: `E2E ${key}` })).toBeVisible();
+  await page.getByRole('link', { name: `E2E ${key}` }).click();
+  await expect(page).toHaveURL(new RegExp(`/extensions/${key}$`));
+  await ready(page);
+  await expect(page.getByRole('heading', { level: 1 }).first()).toHaveText(`E2E ${key}`);
 
   await signInAs(page, PUBLISHER);
   await page.goto(`/publish/extensions/${key}/versions/1.0.0`);
@@ -76,4 +84,23 @@ test('an admin requests changes and the publisher reads why', async ({ page }, t
   await expect(page.getByText('The reviewer asked for changes')).toBeVisible();
   await expect(page.getByText('Please describe the permissions in the README.').first()).toBeVisible();
   await expectAccessible(page);
+});
+
+test('the public page shows its tabs and the yanked version with its reason', async ({ page }) => {
+  await page.goto('/extensions/slack-notifier');
+  await ready(page);
+  await expect(page.getByText('version 1.2.0')).toBeVisible();
+  await expectAccessible(page);
+  await page.getByRole('link', { name: 'Versions' }).click();
+  await expect(page).toHaveURL(/tab=versions/);
+  await ready(page);
+  const yanked = page.getByRole('row').filter({ hasText: '1.1.0' });
+  await expect(yanked).toContainText('yanked');
+  await expect(yanked).toContainText('Notifications were sent twice for assigned issues');
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await ready(page);
+  await expect(page.getByRole('cell', { name: /Bot token/ })).toBeVisible();
+  await page.goto('/extensions/incident-pager');
+  await ready(page);
+  await expect(page.getByText('No extension incident-pager is listed.')).toBeVisible();
 });

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod admin;
 pub mod auth;
+pub mod catalog;
 pub mod extensions;
 pub mod manifests;
 pub mod publishers;

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod audit;
+pub mod catalog;
 pub mod checks;
 pub mod diff;
 pub mod extension;

@@ -181,11 +181,17 @@ pub async fn download(
     Path((key, version)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let not_found = || AppError::NotFound(format!("{key} has no version {version}."));
-    let (publisher_id, sha256, version_state, size) =
-        extensions::package_of(&state.db.pool, &key, &version)
-            .await?
-            .ok_or_else(not_found)?;
-    if version_state != VersionState::Published {
+    let package = extensions::package_of(&state.db.pool, &key, &version)
+        .await?
+        .ok_or_else(not_found)?;
+    let (publisher_id, sha256, version_state, size) = (
+        package.publisher_id,
+        package.sha256,
+        package.state,
+        package.size,
+    );
+    // Revoked versions are blocked everywhere: only the publisher and admins can still fetch them.
+    if version_state != VersionState::Published || package.revoked {
         let user = current_user(&state.db, &session)
             .await?
             .ok_or_else(not_found)?;
@@ -222,7 +228,7 @@ pub async fn download(
     }
     h.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static(if version_state == VersionState::Published {
+        HeaderValue::from_static(if version_state == VersionState::Published && !package.revoked {
             "public, max-age=300"
         } else {
             "private, no-store"

@@ -273,3 +273,98 @@ async fn deprecation_and_suspension_need_their_reasons(#[case] engine: Engine) {
     let (_, d) = call(&app, &owner, GetPublisher::PATH, &[("slug", "acme")]).await;
     assert!(d["suspension"].is_null());
 }
+
+#[rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+#[tokio::test]
+async fn only_listed_extensions_are_public(#[case] engine: Engine) {
+    use kiket_marketplace::api::catalog::{GetExtensionPage, ListCatalog};
+    let Some(app) = spawn_app(engine).await else {
+        return;
+    };
+    let owner_email = email("owner");
+    let owner = app.signed_in_client(&owner_email, false).await;
+    app.create_publisher("acme", &app.user_id(&owner_email).await)
+        .await;
+    let admin = app.signed_in_client(&email("admin"), true).await;
+    let visitor = crate::support::client();
+    assert_eq!(
+        app.upload(&owner, "acme", valid_package("shown", "1.0.0"))
+            .await
+            .status(),
+        201
+    );
+    let listed = |app: &TestApp| {
+        let visitor = visitor.clone();
+        let path = ListCatalog::PATH;
+        async move {
+            let (_, l) = call(app, &visitor, path, &[]).await;
+            l.as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["key"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(listed(&app).await.is_empty(), "submitted versions are not listed");
+    assert_eq!(
+        call(&app, &visitor, GetExtensionPage::PATH, &[("key", "shown")]).await.0,
+        404
+    );
+    for action in ["claim", "approve"] {
+        call(
+            &app,
+            &admin,
+            ActOnVersion::PATH,
+            &[("key", "shown"), ("version", "1.0.0"), ("action", action)],
+        )
+        .await;
+    }
+    assert_eq!(listed(&app).await, vec!["shown"]);
+    let (status, page) = call(&app, &visitor, GetExtensionPage::PATH, &[("key", "shown")]).await;
+    assert_eq!(status, 200);
+    assert_eq!(page["card"]["latest"], "1.0.0");
+    assert_eq!(page["versions"][0]["summary"]["version"], "1.0.0");
+
+    // A suspended publisher's listings are hidden.
+    call(
+        &app,
+        &admin,
+        SetPublisherSuspended::PATH,
+        &[("slug", "acme"), ("suspended", "true"), ("reason", "Checking a report.")],
+    )
+    .await;
+    assert!(listed(&app).await.is_empty());
+    assert_eq!(
+        call(&app, &visitor, GetExtensionPage::PATH, &[("key", "shown")]).await.0,
+        404
+    );
+    call(
+        &app,
+        &admin,
+        SetPublisherSuspended::PATH,
+        &[("slug", "acme"), ("suspended", "false")],
+    )
+    .await;
+    assert_eq!(listed(&app).await, vec!["shown"]);
+
+    // A revoked version is not downloadable, and with nothing else left the extension is unlisted.
+    let download = app.url("/extensions/shown/versions/1.0.0/download");
+    assert_eq!(visitor.get(&download).send().await.unwrap().status(), 200);
+    call(
+        &app,
+        &admin,
+        ActOnVersion::PATH,
+        &[
+            ("key", "shown"),
+            ("version", "1.0.0"),
+            ("action", "revoke"),
+            ("message", "Leaks tokens."),
+        ],
+    )
+    .await;
+    assert_eq!(visitor.get(&download).send().await.unwrap().status(), 404);
+    assert_eq!(owner.get(&download).send().await.unwrap().status(), 200);
+    assert!(listed(&app).await.is_empty());
+}

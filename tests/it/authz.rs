@@ -6,6 +6,7 @@ use kiket_marketplace::api::activity::{
     ListAudit, MarkNotificationsRead, MyNotifications, UnreadNotifications,
 };
 use kiket_marketplace::api::admin::{ListUsers, SetUserAdmin};
+use kiket_marketplace::api::catalog::{GetExtensionPage, ListCatalog};
 use kiket_marketplace::api::auth::{
     ChangePassword, GetCurrentUser, KeptInput, SignIn, SignOut, SignUp,
 };
@@ -344,6 +345,17 @@ fn table() -> Vec<Row> {
                 (User, Forbidden),
                 (Admin, Allowed),
             ],
+        },
+        Row {
+            path: ListCatalog::PATH,
+            form: |_| vec![],
+            expect: [(Visitor, Allowed), (User, Allowed), (Admin, Allowed)],
+        },
+        Row {
+            // Not listed (submitted only): not said to exist, whoever asks.
+            path: GetExtensionPage::PATH,
+            form: |_| vec![("key", "authz-ext".into())],
+            expect: [(Visitor, Hidden), (User, Hidden), (Admin, Hidden)],
         },
         // Sign-out last: it ends the session the other rows use.
         Row {

@@ -645,26 +645,40 @@ pub async fn find_version(
     }))
 }
 
-/// The package hash and state of a version, for downloads.
+/// What a download needs to know about a version.
+#[derive(Debug, Clone)]
+pub struct PackageRef {
+    /// Owning publisher's id.
+    pub publisher_id: String,
+    /// Package hash.
+    pub sha256: String,
+    /// Review state.
+    pub state: VersionState,
+    /// Compressed size.
+    pub size: u64,
+    /// Revoked by a marketplace admin.
+    pub revoked: bool,
+}
+
+/// The package of a version, for downloads.
 pub async fn package_of(
     pool: &AnyPool,
     key: &str,
     version: &str,
-) -> Result<Option<(String, String, VersionState, u64)>, sqlx::Error> {
-    let row: Option<(String, String, String, i64)> = sqlx::query_as(
-        "SELECT e.publisher_id, v.sha256, v.state, v.size_bytes FROM versions v \
+) -> Result<Option<PackageRef>, sqlx::Error> {
+    let row: Option<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT e.publisher_id, v.sha256, v.state, v.size_bytes, v.revoked_at FROM versions v \
          JOIN extensions e ON e.id = v.extension_id WHERE e.key = $1 AND v.version = $2",
     )
     .bind(key)
     .bind(version)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(publisher, sha, state, size)| {
-        (
-            publisher,
-            sha,
-            VersionState::parse(&state).unwrap_or(VersionState::Submitted),
-            size as u64,
-        )
+    Ok(row.map(|(publisher_id, sha256, state, size, revoked)| PackageRef {
+        publisher_id,
+        sha256,
+        state: VersionState::parse(&state).unwrap_or(VersionState::Submitted),
+        size: size as u64,
+        revoked: revoked.is_some(),
     }))
 }

@@ -5,6 +5,7 @@
 //! engines differ (search, locking) a repository function branches on [`Backend`].
 
 pub mod audit;
+pub mod catalog;
 pub mod extensions;
 pub mod notifications;
 pub mod publishers;
