@@ -14,7 +14,11 @@ use {
 #[server(endpoint = "list_catalog")]
 pub async fn list_catalog() -> Result<Vec<CatalogCard>, AppError> {
     let (state, _) = context().await?;
-    answer(catalog::listed(&state.db.pool).await.map_err(AppError::from))
+    answer(
+        catalog::listed(&state.db.pool)
+            .await
+            .map_err(AppError::from),
+    )
 }
 
 /// An extension's public page: listed extensions only (published, a latest version, publisher

@@ -41,9 +41,7 @@ pub fn ExtensionPublicPage() -> impl IntoView {
 #[component]
 fn Page(p: ExtensionPage) -> impl IntoView {
     let query = use_query_map();
-    let tab = move || {
-        query.with(|q| q.get("tab").unwrap_or_else(|| "overview".into()))
-    };
+    let tab = move || query.with(|q| q.get("tab").unwrap_or_else(|| "overview".into()));
     let c = p.card.clone();
     let now = crate::components::time::now_ms();
     let refused = p

@@ -228,11 +228,13 @@ pub async fn download(
     }
     h.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static(if version_state == VersionState::Published && !package.revoked {
-            "public, max-age=300"
-        } else {
-            "private, no-store"
-        }),
+        HeaderValue::from_static(
+            if version_state == VersionState::Published && !package.revoked {
+                "public, max-age=300"
+            } else {
+                "private, no-store"
+            },
+        ),
     );
     Ok(res)
 }

@@ -6,10 +6,10 @@ use kiket_marketplace::api::activity::{
     ListAudit, MarkNotificationsRead, MyNotifications, UnreadNotifications,
 };
 use kiket_marketplace::api::admin::{ListUsers, SetUserAdmin};
-use kiket_marketplace::api::catalog::{GetExtensionPage, ListCatalog};
 use kiket_marketplace::api::auth::{
     ChangePassword, GetCurrentUser, KeptInput, SignIn, SignOut, SignUp,
 };
+use kiket_marketplace::api::catalog::{GetExtensionPage, ListCatalog};
 use kiket_marketplace::api::extensions::{
     DeprecateExtension, GetExtensionOverview, GetVersion, PublisherExtensions, TakeUploadRefusal,
     UndeprecateExtension, UpdateListing,

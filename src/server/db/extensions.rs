@@ -674,11 +674,13 @@ pub async fn package_of(
     .bind(version)
     .fetch_optional(pool)
     .await?;
-    Ok(row.map(|(publisher_id, sha256, state, size, revoked)| PackageRef {
-        publisher_id,
-        sha256,
-        state: VersionState::parse(&state).unwrap_or(VersionState::Submitted),
-        size: size as u64,
-        revoked: revoked.is_some(),
-    }))
+    Ok(
+        row.map(|(publisher_id, sha256, state, size, revoked)| PackageRef {
+            publisher_id,
+            sha256,
+            state: VersionState::parse(&state).unwrap_or(VersionState::Submitted),
+            size: size as u64,
+            revoked: revoked.is_some(),
+        }),
+    )
 }
