@@ -21,7 +21,7 @@ pub enum Action {
     Withdraw,
     /// The publisher hides a published version from new installs; reason required.
     Yank,
-    /// The publisher makes a yanked version installable again.
+    /// The publisher makes a yanked version installable again; reason required.
     Unyank,
     /// A marketplace admin blocks a published version everywhere; security reason required.
     Revoke,
@@ -87,7 +87,7 @@ impl Action {
     pub fn requires_message(self) -> bool {
         matches!(
             self,
-            Self::RequestChanges | Self::Reject | Self::Yank | Self::Revoke
+            Self::RequestChanges | Self::Reject | Self::Yank | Self::Unyank | Self::Revoke
         )
     }
 }
@@ -237,6 +237,7 @@ pub fn decide(
                 Action::RequestChanges => "Say what needs to change.",
                 Action::Reject => "Give the reason for the rejection.",
                 Action::Yank => "Give the reason for yanking: users will see it.",
+                Action::Unyank => "Say why the version is safe to install again.",
                 _ => "Give the security reason for the revocation.",
             },
         ));
@@ -375,10 +376,15 @@ mod tests {
             Action::RequestChanges,
             Action::Reject,
             Action::Yank,
+            Action::Unyank,
             Action::Revoke,
         ] {
             let from = match action {
                 Action::Yank | Action::Revoke => at(Published),
+                Action::Unyank => Standing {
+                    yanked: true,
+                    ..at(Published)
+                },
                 _ => at(InReview),
             };
             let err = decide(from, action, true, true, "  ").unwrap_err();

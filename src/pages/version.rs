@@ -310,6 +310,7 @@ fn ReviewPanel(
                             Action::RequestChanges => "What needs to change",
                             Action::Reject => "Reason for the rejection",
                             Action::Yank => "Reason for yanking (shown to users)",
+                            Action::Unyank => "Why it is safe to install again",
                             Action::Revoke => "Security reason",
                             _ => "",
                         };

@@ -177,6 +177,12 @@ async fn a_version_goes_from_upload_to_published_and_through_its_lifecycle(#[cas
     );
     assert_eq!(
         act(&app, &owner, "flow", "1.0.0", "unyank", "").await.0,
+        422
+    );
+    assert_eq!(
+        act(&app, &owner, "flow", "1.0.0", "unyank", "Fixed; safe again.")
+            .await
+            .0,
         200
     );
     assert_eq!(
