@@ -16,6 +16,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::{time::Duration as CookieDuration, SameSite};
@@ -27,6 +28,10 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 pub const SESSION_COOKIE: &str = "kiket_session";
 /// Largest request body accepted by ordinary routes (forms, JSON).
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+/// Longest a page, server fn or download may take.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest an upload may take (a 50 MB package over a slow connection).
+pub const UPLOAD_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Connects the database, applies every migration (ours and the session store's) and builds state.
 pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
@@ -119,6 +124,10 @@ pub fn build_router(state: AppState) -> Router {
         .route(upload::UPLOAD_PATH, post(upload::upload))
         .layer(DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(upload::UPLOAD_BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            UPLOAD_TIMEOUT,
+        ))
         .layer(axum::middleware::from_fn(upload::explain_too_large));
     let pages = Router::new()
         .route("/healthz", get(healthz))
@@ -128,7 +137,12 @@ pub fn build_router(state: AppState) -> Router {
         )
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT));
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        // A request that hangs ends with a 503 instead of holding its connection forever.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ));
     let router = uploads.merge(pages).with_state(state);
     let router = match db.sessions {
         SessionPool::Sqlite(pool) => router.layer(sessions(SqliteStore::new(pool), secure)),
