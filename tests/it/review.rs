@@ -180,9 +180,16 @@ async fn a_version_goes_from_upload_to_published_and_through_its_lifecycle(#[cas
         422
     );
     assert_eq!(
-        act(&app, &owner, "flow", "1.0.0", "unyank", "Fixed; safe again.")
-            .await
-            .0,
+        act(
+            &app,
+            &owner,
+            "flow",
+            "1.0.0",
+            "unyank",
+            "Fixed; safe again."
+        )
+        .await
+        .0,
         200
     );
     assert_eq!(
