@@ -61,6 +61,26 @@ pub const PACKAGES: &[(&str, &str, &str, &[&str])] = &[
         "publisher@kiket.test",
         &["0.3.0"],
     ),
+    (
+        "sprint-burndown",
+        "acme-tools",
+        "member@kiket.test",
+        &["1.3.0", "1.4.0"],
+    ),
+    ("time-tracker", "acme-tools", "publisher@kiket.test", &["2.2.0"]),
+    (
+        "release-notes-writer",
+        "northwind-labs",
+        "publisher@kiket.test",
+        &["0.8.0"],
+    ),
+    ("deploy-gate", "northwind-labs", "publisher@kiket.test", &["3.0.1"]),
+    (
+        "campaign-briefs",
+        "northwind-labs",
+        "publisher@kiket.test",
+        &["1.0.0"],
+    ),
 ];
 
 /// Key, version, and the actions taken on it with their messages.
@@ -101,7 +121,16 @@ pub const REVIEWS: &[DemoReview] = &[
             ),
         ],
     ),
+    ("sprint-burndown", "1.3.0", APPROVE),
+    ("sprint-burndown", "1.4.0", APPROVE),
+    ("time-tracker", "2.2.0", APPROVE),
+    ("release-notes-writer", "0.8.0", APPROVE),
+    ("deploy-gate", "3.0.1", APPROVE),
+    ("campaign-briefs", "1.0.0", APPROVE),
 ];
+
+/// Claimed, then approved without a note.
+const APPROVE: &[(Action, &str)] = &[(Action::Claim, ""), (Action::Approve, "")];
 
 /// The folder holding the example trees: `KIKET_EXAMPLES_DIR`, else `examples` under the current
 /// directory, else the one beside this crate's sources.

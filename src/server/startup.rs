@@ -135,6 +135,7 @@ pub fn build_router(state: AppState) -> Router {
             "/extensions/{key}/versions/{version}/download",
             get(upload::download),
         )
+        .route("/sitemap.xml", get(upload::sitemap))
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))

@@ -1,5 +1,5 @@
-//! HTTP endpoints around packages that are not server fns: the streaming upload behind the
-//! `/publish` form, and downloads.
+//! HTTP endpoints that are not server fns: the streaming upload behind the `/publish` form,
+//! downloads, and the sitemap.
 //!
 //! The upload is read field by field; the package streams into a temporary file, hashed on the
 //! way, and is refused the moment it passes the limit. A plain form post is answered with a
@@ -235,6 +235,36 @@ pub async fn download(
                 "private, no-store"
             },
         ),
+    );
+    Ok(res)
+}
+
+/// `GET /sitemap.xml`: the catalog's pages for search engines (listed extensions only).
+pub async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError> {
+    let cards = crate::server::db::catalog::listed(&state.db.pool).await?;
+    let base = &state.config.public_url;
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    xml.push_str(&format!("  <url><loc>{base}/</loc></url>\n"));
+    for c in cards {
+        let day = crate::components::time::format_ms(c.updated_at);
+        let day = day.split(' ').next().unwrap_or_default();
+        // Keys are lower-case letters, digits, dots and dashes: nothing to escape.
+        xml.push_str(&format!(
+            "  <url><loc>{base}/extensions/{}</loc><lastmod>{day}</lastmod></url>\n",
+            c.key
+        ));
+    }
+    xml.push_str("</urlset>\n");
+    let mut res = Response::new(Body::from(xml));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/xml; charset=utf-8"),
+    );
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
     );
     Ok(res)
 }

@@ -315,6 +315,15 @@ async fn only_listed_extensions_are_public(#[case] engine: Engine) {
         .await;
     }
     assert_eq!(listed(&app, &visitor).await, vec!["shown"]);
+    let sitemap = visitor
+        .get(app.url("/sitemap.xml"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(sitemap.contains("/extensions/shown</loc>"), "{sitemap}");
     let (status, page) = call(&app, &visitor, GetExtensionPage::PATH, &[("key", "shown")]).await;
     assert_eq!(status, 200);
     assert_eq!(page["card"]["latest"], "1.0.0");
