@@ -67,14 +67,24 @@ pub const PACKAGES: &[(&str, &str, &str, &[&str])] = &[
         "member@kiket.test",
         &["1.3.0", "1.4.0"],
     ),
-    ("time-tracker", "acme-tools", "publisher@kiket.test", &["2.2.0"]),
+    (
+        "time-tracker",
+        "acme-tools",
+        "publisher@kiket.test",
+        &["2.2.0"],
+    ),
     (
         "release-notes-writer",
         "northwind-labs",
         "publisher@kiket.test",
         &["0.8.0"],
     ),
-    ("deploy-gate", "northwind-labs", "publisher@kiket.test", &["3.0.1"]),
+    (
+        "deploy-gate",
+        "northwind-labs",
+        "publisher@kiket.test",
+        &["3.0.1"],
+    ),
     (
         "campaign-briefs",
         "northwind-labs",
