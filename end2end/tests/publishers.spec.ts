@@ -64,3 +64,12 @@ test('marketplace admins verify publishers', async ({ page }) => {
   await page.getByRole('button', { name: 'Remove verification' }).click();
   await expect(page.getByRole('button', { name: 'Mark as verified' })).toBeVisible();
 });
+
+test('visitors see a publisher\'s listed extensions, not its members', async ({ page }) => {
+  await page.goto('/publishers/northwind-labs');
+  await ready(page);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Northwind Labs');
+  await expect(page.getByRole('link', { name: 'Deploy Gate' })).toBeVisible();
+  await expect(page.getByText('publisher@kiket.test')).toHaveCount(0);
+  await expectAccessible(page);
+});

@@ -1,12 +1,13 @@
 //! The public catalog: what anyone may browse.
 
 use crate::error::AppError;
-use crate::model::catalog::{CatalogCard, ExtensionPage};
+use crate::model::catalog::{CatalogCard, ExtensionPage, PublicPublisher};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
     super::support::{answer, context},
+    crate::server::auth,
     crate::server::db::{catalog, extensions, publishers},
 };
 
@@ -63,6 +64,46 @@ pub async fn get_extension_page(key: String) -> Result<ExtensionPage, AppError> 
             versions,
             manifest,
             docs: record.docs,
+        })
+    }
+    .await;
+    answer(result)
+}
+
+/// A publisher's public page: its listed extensions. Members and marketplace admins are told they
+/// may manage it; a suspended publisher is visible to them only.
+#[server(endpoint = "get_public_publisher")]
+pub async fn get_public_publisher(slug: String) -> Result<PublicPublisher, AppError> {
+    let (state, session) = context().await?;
+    let result = async {
+        let pool = &state.db.pool;
+        let not_found = || AppError::NotFound("No such publisher.".into());
+        let publisher = publishers::find_by_slug(pool, &slug)
+            .await?
+            .ok_or_else(not_found)?;
+        let can_manage = match auth::current_user(&state.db, &session).await? {
+            Some(user) => {
+                user.is_admin
+                    || publishers::role_of(pool, &publisher.id, &user.id)
+                        .await?
+                        .is_some()
+            }
+            None => false,
+        };
+        if publisher.suspension.is_some() && !can_manage {
+            return Err(not_found());
+        }
+        let extensions = catalog::listed(pool)
+            .await?
+            .into_iter()
+            .filter(|c| c.publisher == publisher.slug)
+            .collect();
+        Ok(PublicPublisher {
+            slug: publisher.slug,
+            display_name: publisher.display_name,
+            verified: publisher.verified,
+            extensions,
+            can_manage,
         })
     }
     .await;

@@ -54,3 +54,18 @@ pub struct ExtensionPage {
     /// The latest version's documents.
     pub docs: VersionDocs,
 }
+
+/// A publisher's public page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublicPublisher {
+    /// Slug.
+    pub slug: String,
+    /// Name.
+    pub display_name: String,
+    /// Verified by a marketplace admin.
+    pub verified: bool,
+    /// Its listed extensions.
+    pub extensions: Vec<CatalogCard>,
+    /// The viewer is a member or a marketplace admin (and gets the management page instead).
+    pub can_manage: bool,
+}

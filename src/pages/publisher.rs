@@ -3,12 +3,13 @@
 //! admins verify the publisher.
 
 use crate::api::auth::kept_input;
+use crate::api::catalog::get_public_publisher;
+use crate::model::catalog::PublicPublisher;
 use crate::api::extensions::publisher_extensions;
 use crate::api::publishers::{
     get_publisher, AddPublisherMember, RemovePublisherMember, SetPublisherSuspended,
     SetPublisherVerified,
 };
-use crate::components::auth::SignedIn;
 use crate::components::form::{field_error, Field, FormMessage, Submit};
 use crate::components::status::ErrorNotice;
 use crate::model::extension::{version_path, ExtensionOverview};
@@ -17,18 +18,56 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-/// The publisher management page.
+/// A publisher's page: public (its listed extensions) for everyone, the management page for its
+/// members and marketplace admins.
 #[component]
 pub fn PublisherPage() -> impl IntoView {
     let params = use_params_map();
-    let slug = move || params.with(|p| p.get("slug").unwrap_or_default());
-    // Outside the sign-in guard: the kept input can only be taken once.
+    let slug = params.with_untracked(|p| p.get("slug").unwrap_or_default());
+    // Created here, once: the kept input can only be taken once.
     let kept = Resource::new(|| (), |_| kept_input("add_member".into()));
+    let public = Resource::new(move || slug.clone(), get_public_publisher);
     view! {
         <Title text="Publisher" />
-        <SignedIn next="/publish" let:_user>
-            <Members slug=slug() kept />
-        </SignedIn>
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match public.await {
+                    Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
+                    Ok(p) if p.can_manage => view! { <Members slug=p.slug.clone() kept /> }.into_any(),
+                    Ok(p) => view! { <PublicView p /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// What everyone sees of a publisher.
+#[component]
+fn PublicView(p: PublicPublisher) -> impl IntoView {
+    view! {
+        <Title text=p.display_name.clone() />
+        <section class="page">
+            <h1>
+                {p.display_name.clone()} " "
+                {p.verified.then(|| view! { <span class="badge verified">"verified"</span> })}
+            </h1>
+            <h2>"Extensions"</h2>
+            {if p.extensions.is_empty() {
+                view! { <div class="empty-state"><p>"No listed extensions yet."</p></div> }.into_any()
+            } else {
+                view! {
+                    <ul class="cards catalog">
+                        {p.extensions.into_iter().map(|c| view! {
+                            <li class="card">
+                                <h3><a href=format!("/extensions/{}", c.key)>{c.name.clone()}</a></h3>
+                                <p class="hint">{format!("version {}", c.latest)}</p>
+                                <p>{c.listing.summary.clone()}</p>
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
     }
 }
 

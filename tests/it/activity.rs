@@ -324,6 +324,26 @@ async fn only_listed_extensions_are_public(#[case] engine: Engine) {
         .await
         .unwrap();
     assert!(sitemap.contains("/extensions/shown</loc>"), "{sitemap}");
+    // The publisher's public page lists it, and shows no member to a visitor.
+    let (status, public) = call(
+        &app,
+        &visitor,
+        kiket_marketplace::api::catalog::GetPublicPublisher::PATH,
+        &[("slug", "acme")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(public["extensions"][0]["key"], "shown");
+    assert_eq!(public["can_manage"], false);
+    assert!(!public.to_string().contains(&owner_email));
+    let (_, mine) = call(
+        &app,
+        &owner,
+        kiket_marketplace::api::catalog::GetPublicPublisher::PATH,
+        &[("slug", "acme")],
+    )
+    .await;
+    assert_eq!(mine["can_manage"], true);
     let (status, page) = call(&app, &visitor, GetExtensionPage::PATH, &[("key", "shown")]).await;
     assert_eq!(status, 200);
     assert_eq!(page["card"]["latest"], "1.0.0");
@@ -342,6 +362,17 @@ async fn only_listed_extensions_are_public(#[case] engine: Engine) {
     )
     .await;
     assert!(listed(&app, &visitor).await.is_empty());
+    assert_eq!(
+        call(
+            &app,
+            &visitor,
+            kiket_marketplace::api::catalog::GetPublicPublisher::PATH,
+            &[("slug", "acme")]
+        )
+        .await
+        .0,
+        404
+    );
     assert_eq!(
         call(&app, &visitor, GetExtensionPage::PATH, &[("key", "shown")])
             .await

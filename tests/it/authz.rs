@@ -9,7 +9,7 @@ use kiket_marketplace::api::admin::{ListUsers, SetUserAdmin};
 use kiket_marketplace::api::auth::{
     ChangePassword, GetCurrentUser, KeptInput, SignIn, SignOut, SignUp,
 };
-use kiket_marketplace::api::catalog::{GetExtensionPage, ListCatalog};
+use kiket_marketplace::api::catalog::{GetExtensionPage, GetPublicPublisher, ListCatalog};
 use kiket_marketplace::api::extensions::{
     DeprecateExtension, GetExtensionOverview, GetVersion, PublisherExtensions, TakeUploadRefusal,
     UndeprecateExtension, UpdateListing,
@@ -345,6 +345,11 @@ fn table() -> Vec<Row> {
                 (User, Forbidden),
                 (Admin, Allowed),
             ],
+        },
+        Row {
+            path: GetPublicPublisher::PATH,
+            form: |c| vec![("slug", c.publisher.clone())],
+            expect: [(Visitor, Allowed), (User, Allowed), (Admin, Allowed)],
         },
         Row {
             path: ListCatalog::PATH,
