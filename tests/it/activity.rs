@@ -26,7 +26,7 @@ async fn call(
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reviews_notify_and_everything_lands_in_the_audit_log(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
@@ -126,7 +126,7 @@ async fn reviews_notify_and_everything_lands_in_the_audit_log(#[case] engine: En
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deprecation_and_suspension_need_their_reasons(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
@@ -277,7 +277,7 @@ async fn deprecation_and_suspension_need_their_reasons(#[case] engine: Engine) {
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_listed_extensions_are_public(#[case] engine: Engine) {
     use kiket_marketplace::api::catalog::GetExtensionPage;
     let Some(app) = spawn_app(engine).await else {

@@ -382,7 +382,7 @@ async fn client_for(app: &TestApp, role: Role) -> reqwest::Client {
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_server_fn_refuses_the_roles_it_must(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;

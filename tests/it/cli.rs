@@ -25,7 +25,7 @@ fn create_user(db_url: &str, args: &[&str], password: &str) -> std::process::Out
     child.wait_with_output().unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operators_create_the_first_admin_with_the_password_on_stdin() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/ops.db?mode=rwc", dir.path().display());

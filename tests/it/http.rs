@@ -12,7 +12,7 @@ const PASSWORD: &str = "a long enough password";
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_up_creates_the_account_and_signs_it_in(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
@@ -40,7 +40,7 @@ async fn sign_up_creates_the_account_and_signs_it_in(#[case] engine: Engine) {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cookies_are_secure_when_the_public_url_is_https() {
     let app = spawn_app_with(Engine::Sqlite, |c| {
         c.public_url = "https://market.example.com".into()
@@ -61,7 +61,7 @@ async fn cookies_are_secure_when_the_public_url_is_https() {
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_duplicate_email_is_refused_next_to_the_field(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
@@ -85,7 +85,7 @@ async fn a_duplicate_email_is_refused_next_to_the_field(#[case] engine: Engine) 
 #[case::empty_name("ok@example.com", "  ", PASSWORD, "display_name")]
 #[case::short_password("ok@example.com", "Name", "short", "password")]
 #[case::long_password("ok@example.com", "Name", &"x".repeat(129), "password")]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_sign_up_input_names_its_field(
     #[case] email: &str,
     #[case] name: &str,
@@ -110,7 +110,7 @@ async fn bad_sign_up_input_names_its_field(
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_password_and_unknown_email_get_the_same_answer(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
@@ -136,7 +136,7 @@ async fn wrong_password_and_unknown_email_get_the_same_answer(#[case] engine: En
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_failed_sign_ins_lock_the_account_for_fifteen_minutes(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
@@ -166,7 +166,7 @@ async fn five_failed_sign_ins_lock_the_account_for_fifteen_minutes(#[case] engin
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_session_id_changes_at_sign_in_and_the_old_one_is_worthless(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
@@ -199,7 +199,7 @@ async fn the_session_id_changes_at_sign_in_and_the_old_one_is_worthless(#[case] 
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sign_out_ends_the_session(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
@@ -224,7 +224,7 @@ async fn sign_out_ends_the_session(#[case] engine: Engine) {
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changing_the_password_ends_other_sessions(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
@@ -277,7 +277,7 @@ async fn changing_the_password_ends_other_sessions(#[case] engine: Engine) {
     assert_eq!(new.status(), 200);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_form_posts_redirect_back_with_the_error_and_keep_the_input() {
     let app = spawn_app(Engine::Sqlite).await.unwrap();
     let res = app
@@ -320,7 +320,7 @@ async fn plain_form_posts_redirect_back_with_the_error_and_keep_the_input() {
     assert!(!again.contains("kept@example.com"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plain_form_sign_in_redirects_to_next_on_this_site_only() {
     let app = spawn_app(Engine::Sqlite).await.unwrap();
     let email = email("next");
@@ -353,7 +353,7 @@ async fn plain_form_sign_in_redirects_to_next_on_this_site_only() {
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthz_reports_the_database(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
@@ -373,7 +373,7 @@ async fn healthz_reports_the_database(#[case] engine: Engine) {
     assert_eq!(body["database"], "unreachable");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_render_and_unknown_paths_are_404() {
     let app = spawn_app(Engine::Sqlite).await.unwrap();
     let home = app.client.get(app.url("/")).send().await.unwrap();
@@ -404,7 +404,7 @@ async fn pages_render_and_unknown_paths_are_404() {
     assert_eq!(account.headers()["location"], "/signin?next=/account");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_bodies_are_refused() {
     let app = spawn_app(Engine::Sqlite).await.unwrap();
     let big = "x".repeat(kiket_marketplace::server::startup::BODY_LIMIT + 1);
@@ -414,7 +414,7 @@ async fn oversized_bodies_are_refused() {
     assert_eq!(res.status(), 413);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_validate_page_renders_a_posted_manifest_with_its_diagnostics() {
     use kiket_marketplace::api::manifests::ValidateManifest;
     let app = spawn_app(Engine::Sqlite).await.unwrap();
@@ -458,7 +458,7 @@ async fn the_validate_page_renders_a_posted_manifest_with_its_diagnostics() {
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publisher_owners_manage_members_but_never_remove_the_last_owner(#[case] engine: Engine) {
     use kiket_marketplace::api::publishers::{
         AddPublisherMember, CreatePublisher, GetPublisher, RemovePublisherMember,

@@ -37,7 +37,7 @@ async fn assert_nothing_stored(app: &TestApp) {
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_valid_package_becomes_a_submitted_version(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
@@ -92,7 +92,7 @@ async fn a_valid_package_becomes_a_submitted_version(#[case] engine: Engine) {
 
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plain_form_upload_redirects_to_the_version_or_back_with_the_refusal(
     #[case] engine: Engine,
 ) {
@@ -241,7 +241,7 @@ fn many_entries(n: usize) -> Vec<u8> {
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_malicious_archive_is_refused_with_its_reason_and_leaves_nothing(
     #[case] engine: Engine,
 ) {
@@ -368,7 +368,7 @@ async fn every_malicious_archive_is_refused_with_its_reason_and_leaves_nothing(
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn versions_are_accepted_once_ever_and_keys_belong_to_one_publisher(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
@@ -439,7 +439,7 @@ async fn versions_are_accepted_once_ever_and_keys_belong_to_one_publisher(#[case
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_concurrent_uploads_of_one_version_exactly_one_wins(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
@@ -472,7 +472,7 @@ async fn of_concurrent_uploads_of_one_version_exactly_one_wins(#[case] engine: E
 
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_package_over_the_limit_is_refused_while_it_streams(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
@@ -519,7 +519,7 @@ async fn a_package_over_the_limit_is_refused_while_it_streams(#[case] engine: En
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_members_upload_and_only_they_download_unpublished_versions(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
@@ -580,7 +580,7 @@ async fn only_members_upload_and_only_they_download_unpublished_versions(#[case]
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_listing_starts_from_the_manifest_and_members_edit_it(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
@@ -701,7 +701,7 @@ async fn start_moto() -> Option<Moto> {
     panic!("moto_server did not start on {}", moto.endpoint);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn packages_live_in_s3_when_the_blob_url_says_so() {
     let Some(moto) = start_moto().await else {
         return;

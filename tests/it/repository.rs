@@ -12,7 +12,7 @@ fn hash() -> users::PasswordHash {
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_are_created_found_and_unique_by_email(#[case] engine: Engine) {
     let Some((db, _fresh)) = db(engine).await else {
         return;
@@ -48,7 +48,7 @@ async fn users_are_created_found_and_unique_by_email(#[case] engine: Engine) {
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_failures_within_the_window_lock_the_account(#[case] engine: Engine) {
     let Some((db, _fresh)) = db(engine).await else {
         return;
@@ -100,7 +100,7 @@ async fn five_failures_within_the_window_lock_the_account(#[case] engine: Engine
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn password_changes_move_the_epoch_and_admins_are_counted(#[case] engine: Engine) {
     let Some((db, _fresh)) = db(engine).await else {
         return;
@@ -140,7 +140,7 @@ async fn password_changes_move_the_epoch_and_admins_are_counted(#[case] engine: 
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_entries_are_kept_newest_first(#[case] engine: Engine) {
     let Some((db, _fresh)) = db(engine).await else {
         return;
@@ -167,7 +167,7 @@ async fn audit_entries_are_kept_newest_first(#[case] engine: Engine) {
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_are_idempotent(#[case] engine: Engine) {
     let Some((db, _fresh)) = db(engine).await else {
         return;
@@ -179,7 +179,7 @@ async fn migrations_are_idempotent(#[case] engine: Engine) {
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publishers_keep_at_least_one_owner(#[case] engine: Engine) {
     use kiket_marketplace::model::publisher::{PublisherRole, PublisherSlug};
     use kiket_marketplace::server::db::publishers::{self, ChangeError};

@@ -43,7 +43,7 @@ async fn detail(app: &TestApp, c: &reqwest::Client, key: &str, version: &str) ->
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_version_goes_from_upload_to_published_and_through_its_lifecycle(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;
@@ -244,7 +244,7 @@ async fn a_version_goes_from_upload_to_published_and_through_its_lifecycle(#[cas
 #[rstest]
 #[case::sqlite(Engine::Sqlite)]
 #[case::postgres(Engine::Postgres)]
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn of_two_concurrent_claims_one_wins(#[case] engine: Engine) {
     let Some(app) = spawn_app(engine).await else {
         return;

@@ -90,7 +90,9 @@ pub fn client() -> reqwest::Client {
         .expect("client")
 }
 
-/// Starts the whole application on a random port against a fresh database on `engine`.
+/// Starts the whole application on a random port against a fresh database on `engine`, on the
+/// test's runtime. Tests use tokio's multi-thread runtime, the one the server binary runs on, so
+/// the app under test is scheduled as in production.
 pub async fn spawn_app(engine: Engine) -> Option<TestApp> {
     spawn_app_with(engine, |_| {}).await
 }
