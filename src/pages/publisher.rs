@@ -4,7 +4,6 @@
 
 use crate::api::auth::kept_input;
 use crate::api::catalog::get_public_publisher;
-use crate::model::catalog::PublicPublisher;
 use crate::api::extensions::publisher_extensions;
 use crate::api::publishers::{
     get_publisher, AddPublisherMember, RemovePublisherMember, SetPublisherSuspended,
@@ -12,6 +11,7 @@ use crate::api::publishers::{
 };
 use crate::components::form::{field_error, Field, FormMessage, Submit};
 use crate::components::status::ErrorNotice;
+use crate::model::catalog::PublicPublisher;
 use crate::model::extension::{version_path, ExtensionOverview};
 use crate::model::publisher::{PublisherDetail, PublisherRole};
 use leptos::prelude::*;
