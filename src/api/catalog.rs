@@ -48,6 +48,11 @@ pub async fn get_extension_page(key: String) -> Result<ExtensionPage, AppError> 
             .ok_or_else(not_found)?;
         let manifest = record.manifest.clone().ok_or(AppError::Internal)?;
         let versions = catalog::published_versions(pool, &ext.id).await?;
+        let updated_at = versions
+            .iter()
+            .find(|v| v.summary.version == latest.version)
+            .map(|v| v.published_at)
+            .unwrap_or(latest.created_at);
         Ok(ExtensionPage {
             card: crate::model::catalog::CatalogCard {
                 key: ext.key,
@@ -58,7 +63,7 @@ pub async fn get_extension_page(key: String) -> Result<ExtensionPage, AppError> 
                 listing: ext.listing,
                 latest: latest.version,
                 deprecated: ext.deprecation.is_some(),
-                updated_at: latest.created_at,
+                updated_at,
             },
             deprecation: ext.deprecation,
             versions,

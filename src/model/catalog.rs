@@ -34,6 +34,8 @@ pub struct PublicVersion {
     pub summary: VersionSummary,
     /// Package sha256.
     pub sha256: String,
+    /// When a reviewer published it, unix ms.
+    pub published_at: i64,
     /// Why it was yanked.
     pub yank_reason: Option<String>,
     /// Why it was revoked.

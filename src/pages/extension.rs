@@ -133,7 +133,7 @@ fn Versions(p: ExtensionPage) -> impl IntoView {
                                 {s.version.clone()}
                                 {s.prerelease.then(|| view! { " " <span class="badge">"pre-release"</span> })}
                             </td>
-                            <td><When ms=s.created_at /></td>
+                            <td><When ms=v.published_at /></td>
                             <td>
                                 {match (&v.revoke_reason, &v.yank_reason) {
                                     (Some(r), _) if s.revoked => view! { <span class="badge state-revoked">"revoked"</span>" "{r.clone()} }.into_any(),

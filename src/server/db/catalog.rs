@@ -63,8 +63,9 @@ pub async fn published_versions(
     extension_id: &str,
 ) -> Result<Vec<PublicVersion>, sqlx::Error> {
     let all = extensions::versions_of(pool, extension_id).await?;
-    let rows: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT version, sha256, yank_reason, revoke_reason FROM versions \
+    type VersionRow = (String, String, Option<i64>, Option<String>, Option<String>);
+    let rows: Vec<VersionRow> = sqlx::query_as(
+        "SELECT version, sha256, decided_at, yank_reason, revoke_reason FROM versions \
          WHERE extension_id = $1 AND state = 'published'",
     )
     .bind(extension_id)
@@ -73,9 +74,10 @@ pub async fn published_versions(
     Ok(all
         .into_iter()
         .filter_map(|summary| {
-            let (_, sha256, yank_reason, revoke_reason) =
+            let (_, sha256, decided_at, yank_reason, revoke_reason) =
                 rows.iter().find(|r| r.0 == summary.version)?.clone();
             Some(PublicVersion {
+                published_at: decided_at.unwrap_or(summary.created_at),
                 summary,
                 sha256,
                 yank_reason,
