@@ -81,11 +81,14 @@ clippy:
 	cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
 
 ## Rust tests: unit tests, then the integration suite on SQLite and on a scratch PostgreSQL database.
+## One test at a time: each integration test runs the whole app in this process, and server-side
+## renders of several apps at once occasionally never finish (see README, Known problems).
+RUST_TEST_ARGS := -- --test-threads=1
 test-rust:
 	@scratch="kiket_test_$$(date +%s)_$$$$"; \
 	if psql "$(TEST_POSTGRES_URL)/postgres" -qAtc "CREATE DATABASE $$scratch" >/dev/null 2>&1; then \
 	  echo "PostgreSQL layer: scratch database $$scratch"; \
-	  rc=0; TEST_PG_DATABASE_URL="$(TEST_POSTGRES_URL)/$$scratch" cargo test --features ssr || rc=$$?; \
+	  rc=0; TEST_PG_DATABASE_URL="$(TEST_POSTGRES_URL)/$$scratch" cargo test --features ssr $(RUST_TEST_ARGS) || rc=$$?; \
 	  psql "$(TEST_POSTGRES_URL)/postgres" -qAtc "DROP DATABASE IF EXISTS $$scratch WITH (FORCE)" >/dev/null || true; \
 	  exit $$rc; \
 	elif [ -n "$${REQUIRE_POSTGRES:-}" ]; then \
@@ -96,7 +99,7 @@ test-rust:
 	  echo "*   $(TEST_POSTGRES_URL)"; \
 	  echo "* Set TEST_POSTGRES_URL, or REQUIRE_POSTGRES=1 to make this an error. *"; \
 	  echo "************************************************************************"; \
-	  cargo test --features ssr; \
+	  cargo test --features ssr $(RUST_TEST_ARGS); \
 	fi
 
 ## Browser tests (Playwright starts the built server on a scratch SQLite database). The server is

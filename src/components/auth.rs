@@ -1,4 +1,8 @@
-//! Who is signed in, as a resource every component can read, refreshed after sign-in and sign-out.
+//! Who is signed in, refreshed after sign-in and sign-out.
+//!
+//! Each boundary that shows the user reads a resource of its own ([`Auth::user`]): one resource
+//! read under several `<Suspense>` boundaries of a page can leave a server-rendered response
+//! waiting forever (leptos-rs/leptos#4851), so no resource here is shared between boundaries.
 
 use crate::api::auth::get_current_user;
 use crate::error::AppError;
@@ -6,15 +10,20 @@ use crate::model::account::CurrentUser;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-/// The signed-in user resource and the counter that refreshes it.
+/// The counter that refreshes every view of the signed-in user.
 #[derive(Clone, Copy)]
 pub struct Auth {
-    /// The signed-in user (`Ok(None)` for visitors).
-    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
     changed: RwSignal<u64>,
 }
 
 impl Auth {
+    /// A new resource of the signed-in user (`Ok(None)` for visitors), loaded again whenever the
+    /// session changes. Read it under one `<Suspense>`/`<Transition>` only.
+    pub fn user(&self) -> Resource<Result<Option<CurrentUser>, AppError>> {
+        let changed = self.changed;
+        Resource::new(move || changed.get(), |_| get_current_user())
+    }
+
     /// Marks the session as changed, so the user is loaded again.
     pub fn changed(&self) {
         self.changed.update(|n| *n += 1);
@@ -23,9 +32,9 @@ impl Auth {
 
 /// Provides [`Auth`] to the app.
 pub fn provide_auth() {
-    let changed = RwSignal::new(0u64);
-    let user = Resource::new(move || changed.get(), |_| get_current_user());
-    provide_context(Auth { user, changed });
+    provide_context(Auth {
+        changed: RwSignal::new(0u64),
+    });
 }
 
 /// The [`Auth`] of the app.
@@ -61,7 +70,7 @@ where
     F: Fn(CurrentUser) -> V + Send + Sync + 'static,
     V: IntoView + 'static,
 {
-    let auth = use_auth();
+    let user = use_auth().user();
     let children = std::sync::Arc::new(children);
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -69,7 +78,7 @@ where
                 let children = children.clone();
                 let next = next.clone();
                 Suspend::new(async move {
-                    match auth.user.await {
+                    match user.await {
                         Ok(Some(user)) => children(user).into_any(),
                         Ok(None) => {
                             let path = format!("/signin?next={next}");

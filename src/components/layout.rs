@@ -10,6 +10,9 @@ use leptos_router::components::A;
 #[component]
 pub fn Header() -> impl IntoView {
     let auth = use_auth();
+    // One resource per boundary (see `components::auth`).
+    let nav_user = auth.user();
+    let menu_user = auth.user();
     let sign_out = ServerAction::<SignOut>::new();
     refresh_user_after(sign_out);
     // Asked again on every navigation, so the count follows what the user reads.
@@ -28,7 +31,7 @@ pub fn Header() -> impl IntoView {
                     <li><A href="/orgs">"Organizations"</A></li>
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
-                            let user = auth.user.await.ok().flatten();
+                            let user = nav_user.await.ok().flatten();
                             user.filter(|u| u.is_admin)
                                 .map(|_| view! { <li><A href="/review">"Review"</A></li> })
                         })}
@@ -39,7 +42,7 @@ pub fn Header() -> impl IntoView {
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         let unread = unread.await.unwrap_or(0);
-                        match auth.user.await.ok().flatten() {
+                        match menu_user.await.ok().flatten() {
                             Some(user) => view! {
                                 <a href="/notifications" class="bell" class:has-unread={unread > 0}>
                                     <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2">

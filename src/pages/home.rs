@@ -9,7 +9,7 @@ use leptos_meta::Title;
 /// The front page: what the marketplace is and where to start.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let auth = use_auth();
+    let user = use_auth().user();
     let catalog = Resource::new(|| (), |_| list_catalog());
     view! {
         <Title text="" />
@@ -22,7 +22,7 @@ pub fn HomePage() -> impl IntoView {
             </p>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    match auth.user.await.ok().flatten() {
+                    match user.await.ok().flatten() {
                         Some(user) => view! {
                             <p>"Signed in as " <strong>{user.display_name}</strong> "."</p>
                         }.into_any(),
