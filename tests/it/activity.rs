@@ -18,9 +18,7 @@ async fn call(
     path: &str,
     form: &[(&str, &str)],
 ) -> (u16, serde_json::Value) {
-    let res = app.call_with(c, path, form).await;
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    app.call_json(c, path, form).await
 }
 
 #[rstest]

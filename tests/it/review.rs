@@ -16,20 +16,17 @@ async fn act(
     action: &str,
     message: &str,
 ) -> (u16, serde_json::Value) {
-    let res = app
-        .call_with(
-            c,
-            ActOnVersion::PATH,
-            &[
-                ("key", key),
-                ("version", version),
-                ("action", action),
-                ("message", message),
-            ],
-        )
-        .await;
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    app.call_json(
+        c,
+        ActOnVersion::PATH,
+        &[
+            ("key", key),
+            ("version", version),
+            ("action", action),
+            ("message", message),
+        ],
+    )
+    .await
 }
 
 async fn detail(app: &TestApp, c: &reqwest::Client, key: &str, version: &str) -> VersionDetail {

@@ -137,6 +137,18 @@ impl TestApp {
         self.call_with(&self.client, fn_url::<S>(), form).await
     }
 
+    /// Calls a server fn by URL with `client`; the status and the JSON answer (`null` if none).
+    pub async fn call_json(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let res = self.call_with(client, path, form).await;
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     /// Calls a server fn by URL with `client`.
     pub async fn call_with(
         &self,

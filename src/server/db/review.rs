@@ -63,90 +63,38 @@ pub async fn apply(
     let now = now_ms();
     let message = Some(message.trim()).filter(|m| !m.is_empty());
     let mut tx = pool.begin().await?;
-    let guard = "id = $1 AND state = $2 AND (yanked_at IS NULL) = $3 AND (revoked_at IS NULL) = $4";
-    let updated = match action {
-        Action::Claim => {
-            sqlx::query(&format!(
-                "UPDATE versions SET state = $5, reviewer_id = $6, updated_at = $7 WHERE {guard}"
-            ))
-            .bind(version_id)
-            .bind(from.state.as_str())
-            .bind(!from.yanked)
-            .bind(!from.revoked)
-            .bind(to.state.as_str())
-            .bind(actor_id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-        }
+    let set = match action {
+        Action::Claim => "state = $5, reviewer_id = $6, updated_at = $7",
         Action::Approve | Action::RequestChanges | Action::Reject => {
-            sqlx::query(&format!(
-                "UPDATE versions SET state = $5, reviewer_id = $6, review_message = $7, decided_at = $8, \
-                 updated_at = $8 WHERE {guard}"
-            ))
-            .bind(version_id)
-            .bind(from.state.as_str())
-            .bind(!from.yanked)
-            .bind(!from.revoked)
+            "state = $5, reviewer_id = $6, review_message = $7, decided_at = $8, updated_at = $8"
+        }
+        Action::Withdraw => "state = $5, updated_at = $6",
+        Action::Yank => "yanked_at = $5, yank_reason = $6, updated_at = $5",
+        Action::Unyank => "yanked_at = NULL, yank_reason = NULL, updated_at = $5",
+        Action::Revoke => "revoked_at = $5, revoke_reason = $6, updated_at = $5",
+    };
+    // Every update carries the same guard: it applies only while the version stands at `from`.
+    let sql = format!(
+        "UPDATE versions SET {set} WHERE id = $1 AND state = $2 \
+         AND (yanked_at IS NULL) = $3 AND (revoked_at IS NULL) = $4"
+    );
+    let guarded = sqlx::query(&sql)
+        .bind(version_id)
+        .bind(from.state.as_str())
+        .bind(!from.yanked)
+        .bind(!from.revoked);
+    let query = match action {
+        Action::Claim => guarded.bind(to.state.as_str()).bind(actor_id).bind(now),
+        Action::Approve | Action::RequestChanges | Action::Reject => guarded
             .bind(to.state.as_str())
             .bind(actor_id)
             .bind(message)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-        }
-        Action::Withdraw => {
-            sqlx::query(&format!(
-                "UPDATE versions SET state = $5, updated_at = $6 WHERE {guard}"
-            ))
-            .bind(version_id)
-            .bind(from.state.as_str())
-            .bind(!from.yanked)
-            .bind(!from.revoked)
-            .bind(to.state.as_str())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-        }
-        Action::Yank => {
-            sqlx::query(&format!(
-                "UPDATE versions SET yanked_at = $5, yank_reason = $6, updated_at = $5 WHERE {guard}"
-            ))
-            .bind(version_id)
-            .bind(from.state.as_str())
-            .bind(!from.yanked)
-            .bind(!from.revoked)
-            .bind(now)
-            .bind(message)
-            .execute(&mut *tx)
-            .await?
-        }
-        Action::Unyank => {
-            sqlx::query(&format!(
-                "UPDATE versions SET yanked_at = NULL, yank_reason = NULL, updated_at = $5 WHERE {guard}"
-            ))
-            .bind(version_id)
-            .bind(from.state.as_str())
-            .bind(!from.yanked)
-            .bind(!from.revoked)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-        }
-        Action::Revoke => {
-            sqlx::query(&format!(
-                "UPDATE versions SET revoked_at = $5, revoke_reason = $6, updated_at = $5 WHERE {guard}"
-            ))
-            .bind(version_id)
-            .bind(from.state.as_str())
-            .bind(!from.yanked)
-            .bind(!from.revoked)
-            .bind(now)
-            .bind(message)
-            .execute(&mut *tx)
-            .await?
-        }
+            .bind(now),
+        Action::Withdraw => guarded.bind(to.state.as_str()).bind(now),
+        Action::Yank | Action::Revoke => guarded.bind(now).bind(message),
+        Action::Unyank => guarded.bind(now),
     };
+    let updated = query.execute(&mut *tx).await?;
     if updated.rows_affected() == 0 {
         return Ok(false);
     }
