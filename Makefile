@@ -110,9 +110,18 @@ test-e2e: bootstrap site test-bin
 test-bin:
 	cargo test --features ssr --no-run
 
-## Benchmarks (release build): upload of a 50 MB package against a receive-and-discard baseline.
+## Benchmarks (release build): upload of a 50 MB package against a receive-and-discard baseline;
+## the catalog at 10,000 extensions (pages against static HTML, search latency on both engines).
 bench:
 	cargo bench --features ssr --bench upload
+	@scratch="kiket_bench_$$(date +%s)_$$$$"; \
+	if psql "$(TEST_POSTGRES_URL)/postgres" -qAtc "CREATE DATABASE $$scratch" >/dev/null 2>&1; then \
+	  rc=0; BENCH_PG_URL="$(TEST_POSTGRES_URL)/$$scratch" cargo bench --features ssr --bench catalog || rc=$$?; \
+	  psql "$(TEST_POSTGRES_URL)/postgres" -qAtc "DROP DATABASE IF EXISTS $$scratch WITH (FORCE)" >/dev/null || true; \
+	  exit $$rc; \
+	else \
+	  cargo bench --features ssr --bench catalog; \
+	fi
 
 ## Install the `kiket` CLI and the server binary on the PATH.
 cli:

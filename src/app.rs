@@ -37,11 +37,17 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/kiket-marketplace.css" />
         <Link rel="icon" href="/favicon.ico" />
         <Title formatter=|title: String| {
-            if title.is_empty() {
+            let full = if title.is_empty() {
                 "Kiket Marketplace".to_string()
             } else {
                 format!("{title} · Kiket Marketplace")
-            }
+            };
+            // leptos_meta writes the server's <title> text as it is, and titles carry search text
+            // and publishers' names: escaped here, on the server only (the browser sets
+            // `document.title`, which is never read as markup).
+            #[cfg(feature = "ssr")]
+            let full = full.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+            full
         } />
         <Meta
             name="description"
@@ -55,6 +61,11 @@ pub fn App() -> impl IntoView {
             <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <pages::not_found::NotFound /> }>
                     <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/extensions")
+                        view=pages::catalog::ExtensionsPage
+                        ssr=SsrMode::Async
+                    />
                     <Route
                         path=path!("/extensions/:key")
                         view=pages::extension::ExtensionPublicPage

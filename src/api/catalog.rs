@@ -1,25 +1,69 @@
 //! The public catalog: what anyone may browse.
 
 use crate::error::AppError;
-use crate::model::catalog::{CatalogCard, ExtensionPage, PublicPublisher};
+use crate::model::catalog::{CatalogPage, ExtensionPage, Facets, PublicPublisher};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
     super::support::{answer, context},
+    crate::model::catalog::{CatalogParams, CatalogQuery, PER_PAGE},
     crate::server::auth,
     crate::server::db::{catalog, extensions, publishers},
 };
 
-/// Listed extensions.
-#[server(endpoint = "list_catalog")]
-pub async fn list_catalog() -> Result<Vec<CatalogCard>, AppError> {
+/// One page of the catalog: search text, filters, sort and page as they come from the URL.
+/// Parameters that cannot be used are dropped with a notice rather than refused, so a stale or
+/// mistyped link still shows the catalog.
+#[server(endpoint = "search_catalog")]
+pub async fn search_catalog(
+    q: Option<String>,
+    category: Option<String>,
+    event: Option<String>,
+    permission: Option<String>,
+    verified: Option<String>,
+    sort: Option<String>,
+    page: Option<String>,
+) -> Result<CatalogPage, AppError> {
     let (state, _) = context().await?;
-    answer(
-        catalog::listed(&state.db.pool)
-            .await
-            .map_err(AppError::from),
-    )
+    let params = CatalogParams {
+        q,
+        category,
+        event,
+        permission,
+        verified,
+        sort,
+        page,
+    };
+    let result = async {
+        let (query, notices) = CatalogQuery::parse(&params);
+        let (cards, total) = catalog::search(&state.db, &query).await?;
+        Ok(CatalogPage {
+            query,
+            notices,
+            cards,
+            total,
+            per_page: PER_PAGE,
+        })
+    }
+    .await;
+    answer(result)
+}
+
+/// What the catalog's filters offer: the categories, trigger events and permissions listed
+/// extensions use, with their counts.
+#[server(endpoint = "catalog_facets")]
+pub async fn catalog_facets() -> Result<Facets, AppError> {
+    let (state, _) = context().await?;
+    let result = async {
+        let generation = catalog::generation(&state.db.pool).await?;
+        Ok(state
+            .catalog_cache
+            .facets(&state.db.pool, generation)
+            .await?)
+    }
+    .await;
+    answer(result)
 }
 
 /// An extension's public page: listed extensions only (published, a latest version, publisher
@@ -30,41 +74,17 @@ pub async fn get_extension_page(key: String) -> Result<ExtensionPage, AppError> 
     let result = async {
         let pool = &state.db.pool;
         let not_found = || AppError::NotFound(format!("No extension {key} is listed."));
+        let card = catalog::card(pool, &key).await?.ok_or_else(not_found)?;
         let ext = extensions::find_by_key(pool, &key)
             .await?
             .ok_or_else(not_found)?;
-        let publisher = publishers::find_by_slug(pool, &ext.publisher_slug)
-            .await?
-            .ok_or_else(not_found)?;
-        if publisher.suspension.is_some() {
-            return Err(not_found());
-        }
-        let summaries = extensions::versions_of(pool, &ext.id).await?;
-        let latest = crate::model::extension::latest(&summaries)
-            .cloned()
-            .ok_or_else(not_found)?;
-        let record = extensions::find_version(pool, &ext.id, &latest.version)
+        let record = extensions::find_version(pool, &ext.id, &card.latest)
             .await?
             .ok_or_else(not_found)?;
         let manifest = record.manifest.clone().ok_or(AppError::Internal)?;
         let versions = catalog::published_versions(pool, &ext.id).await?;
-        let updated_at = versions
-            .iter()
-            .find(|v| v.summary.version == latest.version)
-            .map(|v| v.published_at)
-            .unwrap_or(latest.created_at);
         Ok(ExtensionPage {
-            card: crate::model::catalog::CatalogCard {
-                key: ext.key,
-                name: ext.name,
-                publisher: ext.publisher_slug,
-                publisher_name: ext.publisher_name,
-                verified: publisher.verified,
-                listing: ext.listing,
-                latest: latest.version,
-                deprecated: ext.deprecation.is_some(),
-                updated_at,
-            },
+            card,
             deprecation: ext.deprecation,
             versions,
             manifest,
@@ -98,11 +118,7 @@ pub async fn get_public_publisher(slug: String) -> Result<PublicPublisher, AppEr
         if publisher.suspension.is_some() && !can_manage {
             return Err(not_found());
         }
-        let extensions = catalog::listed(pool)
-            .await?
-            .into_iter()
-            .filter(|c| c.publisher == publisher.slug)
-            .collect();
+        let extensions = catalog::of_publisher(pool, &publisher.id).await?;
         Ok(PublicPublisher {
             slug: publisher.slug,
             display_name: publisher.display_name,

@@ -26,7 +26,7 @@ pub fn Header() -> impl IntoView {
             </a>
             <nav aria-label="Main">
                 <ul class="nav">
-                    <li><A href="/">"Catalog"</A></li>
+                    <li><A href="/extensions">"Extensions"</A></li>
                     <li><A href="/publish">"Publish"</A></li>
                     <li><A href="/orgs">"Organizations"</A></li>
                     <Transition fallback=|| ()>

@@ -1,6 +1,7 @@
 //! Reusable UI pieces.
 
 pub mod auth;
+pub mod card;
 pub mod fields;
 pub mod form;
 pub mod layout;

@@ -140,6 +140,21 @@ const DOCUMENTS: &[&str] = &[
     "docs/quickstart.md",
 ];
 
+/// Largest icon shown in the catalog.
+pub const MAX_ICON_BYTES: u64 = 256 * 1024;
+
+/// The content type of an icon file, by its extension: PNG, JPEG, WebP or SVG.
+pub fn icon_type(path: &str) -> Option<&'static str> {
+    let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
+    match ext.as_str() {
+        "png" => Some("image/png"),
+        "jpg" | "jpeg" => Some("image/jpeg"),
+        "webp" => Some("image/webp"),
+        "svg" => Some("image/svg+xml"),
+        _ => None,
+    }
+}
+
 /// Runs every check on a package's files and its manifest's lint.
 pub fn run(files: &[FileFacts<'_>], lint: &Lint) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -175,14 +190,37 @@ pub fn run(files: &[FileFacts<'_>], lint: &Lint) -> Vec<Finding> {
     if let Some(m) = lint.manifest.as_ref() {
         if let Some(icon) = m.icon.as_deref() {
             let remote = icon.starts_with("https://") || icon.starts_with("http://");
-            if !remote && !has(&[icon.trim_start_matches("./")]) {
+            let path = icon.trim_start_matches("./");
+            let file = files.iter().find(|f| f.path == path);
+            let problem = if remote {
+                Some(("icon-remote", "The icon is a web address: the catalog shows only icons inside the package, so a monogram is shown instead.".to_string()))
+            } else if file.is_none() {
+                Some((
+                    "icon-missing",
+                    format!("The manifest names the icon {icon:?}, which is not in the package."),
+                ))
+            } else if icon_type(path).is_none() {
+                Some((
+                    "icon-format",
+                    format!("The icon {icon:?} is not a PNG, JPEG, WebP or SVG file: a monogram is shown instead."),
+                ))
+            } else if file.is_some_and(|f| f.size > MAX_ICON_BYTES) {
+                Some((
+                    "icon-too-large",
+                    format!(
+                        "The icon {icon:?} is larger than {} KB: a monogram is shown instead.",
+                        MAX_ICON_BYTES / 1024
+                    ),
+                ))
+            } else {
+                None
+            };
+            if let Some((rule, message)) = problem {
                 out.push(Finding {
-                    rule: "icon-missing".into(),
+                    rule: rule.into(),
                     severity: FindingSeverity::Warning,
                     file: Some(icon.to_string()),
-                    message: format!(
-                        "The manifest names the icon {icon:?}, which is not in the package."
-                    ),
+                    message,
                 });
             }
         }

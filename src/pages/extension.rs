@@ -2,6 +2,7 @@
 //! each tab has its own shareable address and works without JavaScript.
 
 use crate::api::catalog::get_extension_page;
+use crate::components::card::ExtensionIcon;
 use crate::components::status::ErrorNotice;
 use crate::components::time::When;
 use crate::model::catalog::ExtensionPage;
@@ -49,23 +50,30 @@ fn Page(p: ExtensionPage) -> impl IntoView {
         .as_ref()
         .is_some_and(|d| d.refuses_installs(now));
     let base = format!("/extensions/{}", c.key);
+    let installs = match c.installs {
+        1 => "1 install".to_string(),
+        n => format!("{n} installs"),
+    };
     view! {
         <Title text=c.name.clone() />
         <Meta name="description" content=c.listing.summary.clone() />
         <section class="page">
             <header class="extension-header">
-                <h1>{c.name.clone()}</h1>
-                <p class="hint">
-                    "by " <a href=format!("/publishers/{}", c.publisher)>{c.publisher_name.clone()}</a>
-                    {c.verified.then(|| view! { " " <span class="badge verified">"verified"</span> })}
-                    {format!(" · version {} · updated ", c.latest)}<When ms=c.updated_at />
-                </p>
-                <p class="lead">{c.listing.summary.clone()}</p>
-                {if refused {
-                    view! { <p class="error">"New installs are no longer accepted."</p> }.into_any()
-                } else {
-                    view! { <a class="button primary" href=format!("/orgs?install={}", c.key)>"Install"</a> }.into_any()
-                }}
+                <ExtensionIcon card=c.clone() class="icon large" />
+                <div>
+                    <h1>{c.name.clone()}</h1>
+                    <p class="hint">
+                        "by " <a href=format!("/publishers/{}", c.publisher)>{c.publisher_name.clone()}</a>
+                        {c.verified.then(|| view! { " " <span class="badge verified" title="Verified publisher">"verified"</span> })}
+                        {format!(" · version {} · {} · updated ", c.latest, installs)}<When ms=c.updated_at />
+                    </p>
+                    <p class="lead">{c.listing.summary.clone()}</p>
+                    {if refused {
+                        view! { <p class="error">"New installs are no longer accepted."</p> }.into_any()
+                    } else {
+                        view! { <a class="button primary" href=format!("/orgs?install={}", c.key)>"Install"</a> }.into_any()
+                    }}
+                </div>
             </header>
             {p.deprecation.clone().map(|d| view! {
                 <div class="notice warning-notice" role="status">

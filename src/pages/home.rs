@@ -1,18 +1,14 @@
 //! `/`: the catalog's front page.
 
-use crate::api::catalog::list_catalog;
 use crate::components::auth::use_auth;
-use crate::components::status::ErrorNotice;
+use crate::pages::catalog::Catalog;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// The front page: what the marketplace is and where to start.
 #[component]
 pub fn HomePage() -> impl IntoView {
     let user = use_auth().user();
-    let catalog = Resource::new(|| (), |_| list_catalog());
     view! {
-        <Title text="" />
         <section class="hero">
             <h1>"Extensions for Kiket projects"</h1>
             <p class="lead">
@@ -38,35 +34,7 @@ pub fn HomePage() -> impl IntoView {
         </section>
         <section class="page">
             <h2>"Catalog"</h2>
-            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match catalog.await {
-                        Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                        Ok(list) if list.is_empty() => view! {
-                            <div class="empty-state">
-                                <p>"No extensions are listed yet. Listings appear here once a publisher's version passes review."</p>
-                                <p><a href="/publish">"Publish the first one"</a></p>
-                            </div>
-                        }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="cards catalog">
-                                {list.into_iter().map(|c| view! {
-                                    <li class="card">
-                                        <h3><a href=format!("/extensions/{}", c.key)>{c.name.clone()}</a></h3>
-                                        <p class="hint">
-                                            {c.publisher_name.clone()}
-                                            {c.verified.then(|| view! { " " <span class="badge verified">"verified"</span> })}
-                                            {format!(" · {}", c.latest)}
-                                            {c.deprecated.then(|| view! { " " <span class="badge state-yanked">"deprecated"</span> })}
-                                        </p>
-                                        <p>{c.listing.summary.clone()}</p>
-                                    </li>
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                    }
-                })}
-            </Suspense>
+            <Catalog path="/" />
             <h2>"How it works"</h2>
             <ol class="steps">
                 <li><strong>"Publish."</strong>" A publisher uploads a package with its manifest; automated checks run at once."</li>

@@ -15,7 +15,7 @@ use crate::model::catalog::PublicPublisher;
 use crate::model::extension::{version_path, ExtensionOverview};
 use crate::model::publisher::{PublisherDetail, PublisherRole};
 use leptos::prelude::*;
-use leptos_meta::Title;
+use leptos_meta::{Meta, Title};
 use leptos_router::hooks::use_params_map;
 
 /// A publisher's page: public (its listed extensions) for everyone, the management page for its
@@ -46,6 +46,10 @@ pub fn PublisherPage() -> impl IntoView {
 fn PublicView(p: PublicPublisher) -> impl IntoView {
     view! {
         <Title text=p.display_name.clone() />
+        <Meta
+            name="description"
+            content=format!("Extensions for Kiket projects published by {}.", p.display_name)
+        />
         <section class="page">
             <h1>
                 {p.display_name.clone()} " "
@@ -57,12 +61,8 @@ fn PublicView(p: PublicPublisher) -> impl IntoView {
             } else {
                 view! {
                     <ul class="cards catalog">
-                        {p.extensions.into_iter().map(|c| view! {
-                            <li class="card">
-                                <h3><a href=format!("/extensions/{}", c.key)>{c.name.clone()}</a></h3>
-                                <p class="hint">{format!("version {}", c.latest)}</p>
-                                <p>{c.listing.summary.clone()}</p>
-                            </li>
+                        {p.extensions.into_iter().map(|card| view! {
+                            <crate::components::card::ExtensionCard card />
                         }).collect_view()}
                     </ul>
                 }.into_any()

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod blobs;
+pub mod catalog_cache;
 pub mod cli;
 pub mod config;
 pub mod db;

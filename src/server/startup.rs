@@ -42,6 +42,9 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         SessionPool::Sqlite(pool) => SqliteStore::new(pool.clone()).migrate().await?,
         SessionPool::Postgres(pool) => PostgresStore::new(pool.clone()).migrate().await?,
     }
+    if let Some(listed) = crate::server::db::catalog::build_if_new(&db.pool).await? {
+        tracing::info!(listed, "built the catalog index");
+    }
     Ok(AppState::new(config, db, blobs))
 }
 
@@ -135,9 +138,14 @@ pub fn build_router(state: AppState) -> Router {
             "/extensions/{key}/versions/{version}/download",
             get(upload::download),
         )
+        .route("/extensions/{key}/icon", get(upload::icon))
         .route("/sitemap.xml", get(upload::sitemap))
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::server::catalog_cache::listing_pages,
+        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         // A request that hangs ends with a 503 instead of holding its connection forever.
         .layer(TimeoutLayer::with_status_code(

@@ -1,6 +1,7 @@
 //! Shared application state handed to every handler, page and server fn.
 
 use crate::server::blobs::BlobStore;
+use crate::server::catalog_cache::CatalogCache;
 use crate::server::config::Config;
 use crate::server::db::Db;
 use axum::extract::FromRef;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Leptos' own options (site root, output name).
     pub leptos_options: LeptosOptions,
+    /// Cached catalog pages and filter values (valid per catalog generation).
+    pub catalog_cache: Arc<CatalogCache>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -44,6 +47,7 @@ impl AppState {
             blobs,
             config: Arc::new(config),
             leptos_options,
+            catalog_cache: Arc::default(),
         }
     }
 }

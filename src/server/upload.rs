@@ -241,19 +241,19 @@ pub async fn download(
 
 /// `GET /sitemap.xml`: the catalog's pages for search engines (listed extensions only).
 pub async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError> {
-    let cards = crate::server::db::catalog::listed(&state.db.pool).await?;
+    let entries = crate::server::db::catalog::sitemap(&state.db.pool).await?;
     let base = &state.config.public_url;
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
     xml.push_str(&format!("  <url><loc>{base}/</loc></url>\n"));
-    for c in cards {
-        let day = crate::components::time::format_ms(c.updated_at);
+    xml.push_str(&format!("  <url><loc>{base}/extensions</loc></url>\n"));
+    for (key, updated_at) in entries {
+        let day = crate::components::time::format_ms(updated_at);
         let day = day.split(' ').next().unwrap_or_default();
         // Keys are lower-case letters, digits, dots and dashes: nothing to escape.
         xml.push_str(&format!(
-            "  <url><loc>{base}/extensions/{}</loc><lastmod>{day}</lastmod></url>\n",
-            c.key
+            "  <url><loc>{base}/extensions/{key}</loc><lastmod>{day}</lastmod></url>\n"
         ));
     }
     xml.push_str("</urlset>\n");
@@ -265,6 +265,44 @@ pub async fn sitemap(State(state): State<AppState>) -> Result<Response, AppError
     res.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
+    );
+    Ok(res)
+}
+
+/// `GET /extensions/{key}/icon`: the icon of a listed extension's latest version. SVG icons are
+/// served sandboxed, with no script, so an icon opened on its own cannot act on the site.
+pub async fn icon(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let (bytes, content_type, sha256) = extensions::listed_icon(&state.db.pool, &key)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("{key} has no icon.")))?;
+    let etag = format!("\"{}\"", &sha256[..sha256.len().min(32)]);
+    let cached = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag));
+    let mut res = if cached {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        Response::new(Body::from(bytes))
+    };
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; sandbox"),
     );
     Ok(res)
 }

@@ -9,7 +9,9 @@ use kiket_marketplace::api::admin::{ListUsers, SetUserAdmin};
 use kiket_marketplace::api::auth::{
     ChangePassword, GetCurrentUser, KeptInput, SignIn, SignOut, SignUp,
 };
-use kiket_marketplace::api::catalog::{GetExtensionPage, GetPublicPublisher, ListCatalog};
+use kiket_marketplace::api::catalog::{
+    CatalogFacets, GetExtensionPage, GetPublicPublisher, SearchCatalog,
+};
 use kiket_marketplace::api::extensions::{
     DeprecateExtension, GetExtensionOverview, GetVersion, PublisherExtensions, TakeUploadRefusal,
     UndeprecateExtension, UpdateListing,
@@ -352,7 +354,12 @@ fn table() -> Vec<Row> {
             expect: [(Visitor, Allowed), (User, Allowed), (Admin, Allowed)],
         },
         Row {
-            path: ListCatalog::PATH,
+            path: SearchCatalog::PATH,
+            form: |_| vec![],
+            expect: [(Visitor, Allowed), (User, Allowed), (Admin, Allowed)],
+        },
+        Row {
+            path: CatalogFacets::PATH,
             form: |_| vec![],
             expect: [(Visitor, Allowed), (User, Allowed), (Admin, Allowed)],
         },

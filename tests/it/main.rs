@@ -2,6 +2,7 @@
 
 mod activity;
 mod authz;
+mod catalog;
 mod cli;
 mod http;
 mod kiket_cli;

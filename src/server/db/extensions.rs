@@ -60,6 +60,8 @@ pub struct NewVersion<'a> {
     pub docs: VersionDocs,
     /// README as plain text, for search.
     pub readme_text: Option<&'a str>,
+    /// The icon's bytes and content type, when the package ships a supported one.
+    pub icon: Option<(&'a [u8], &'static str)>,
 }
 
 /// Why a version could not be registered.
@@ -159,6 +161,14 @@ pub async fn register_version(pool: &AnyPool, v: NewVersion<'_>) -> Result<Strin
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    if let Some((bytes, content_type)) = v.icon {
+        sqlx::query("UPDATE versions SET icon = $1, icon_type = $2 WHERE id = $3")
+            .bind(bytes.to_vec())
+            .bind(content_type)
+            .bind(&version_id)
+            .execute(&mut *tx)
+            .await?;
+    }
     // Many rows per statement: a package may hold thousands of files.
     for chunk in v.files.chunks(200) {
         let mut sql = String::from(
@@ -218,6 +228,8 @@ pub async fn register_version(pool: &AnyPool, v: NewVersion<'_>) -> Result<Strin
         .bind(&extension_id)
         .execute(&mut *tx)
         .await?;
+    // The name follows the newest upload (it shows on the catalog card of a listed extension).
+    super::catalog::refresh(&mut tx, &extension_id).await?;
     tx.commit().await?;
     Ok(version_id)
 }
@@ -337,6 +349,7 @@ pub async fn set_deprecation(
     extension_id: &str,
     deprecation: Option<&Deprecation>,
 ) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "UPDATE extensions SET deprecated_at = $1, deprecation_reason = $2, replacement_key = $3, \
          deprecation_deadline = $4, updated_at = $5 WHERE id = $6",
@@ -347,9 +360,10 @@ pub async fn set_deprecation(
     .bind(deprecation.and_then(|d| d.deadline))
     .bind(now_ms())
     .bind(extension_id)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    super::catalog::refresh(&mut tx, extension_id).await?;
+    tx.commit().await
 }
 
 /// The extension with `key`.
@@ -384,6 +398,7 @@ pub async fn update_listing(
     extension_id: &str,
     listing: &Listing,
 ) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "UPDATE extensions SET summary = $1, categories = $2, tags = $3, homepage = $4, repository = $5, \
          support = $6, updated_at = $7 WHERE id = $8",
@@ -396,9 +411,10 @@ pub async fn update_listing(
     .bind(listing.support.as_deref())
     .bind(now_ms())
     .bind(extension_id)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    super::catalog::refresh(&mut tx, extension_id).await?;
+    tx.commit().await
 }
 
 /// Versions of an extension, highest first by semver precedence.
@@ -683,4 +699,20 @@ pub async fn package_of(
             revoked: revoked.is_some(),
         }),
     )
+}
+
+/// The icon of a listed extension's latest version: bytes, content type and the package's
+/// sha256 (which names it for caches).
+pub async fn listed_icon(
+    pool: &AnyPool,
+    key: &str,
+) -> Result<Option<(Vec<u8>, String, String)>, sqlx::Error> {
+    let row: Option<(Option<Vec<u8>>, Option<String>, String)> = sqlx::query_as(
+        "SELECT v.icon, v.icon_type, v.sha256 FROM catalog_entries c JOIN versions v \
+         ON v.extension_id = c.extension_id AND v.version = c.latest_version WHERE c.key = $1",
+    )
+    .bind(key)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.and_then(|(icon, kind, sha)| Some((icon?, kind?, sha))))
 }

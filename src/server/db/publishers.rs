@@ -223,13 +223,15 @@ pub async fn set_verified(
     publisher_id: &str,
     verified: bool,
 ) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
     sqlx::query("UPDATE publishers SET verified = $1, updated_at = $2 WHERE id = $3")
         .bind(i64::from(verified))
         .bind(now_ms())
         .bind(publisher_id)
-        .execute(pool)
+        .execute(&mut *tx)
         .await?;
-    Ok(())
+    super::catalog::refresh_publisher(&mut tx, publisher_id).await?;
+    tx.commit().await
 }
 
 /// Suspends a publisher with a reason (its listings are hidden), or reinstates it with `None`.
@@ -239,6 +241,7 @@ pub async fn set_suspended(
     reason: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     let now = now_ms();
+    let mut tx = pool.begin().await?;
     sqlx::query(
         "UPDATE publishers SET suspended_at = $1, suspension_reason = $2, updated_at = $3 WHERE id = $4",
     )
@@ -246,7 +249,8 @@ pub async fn set_suspended(
     .bind(reason)
     .bind(now)
     .bind(publisher_id)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    super::catalog::refresh_publisher(&mut tx, publisher_id).await?;
+    tx.commit().await
 }

@@ -144,6 +144,18 @@ pub async fn apply(
         )
         .await?;
     }
+    // Approving, yanking, un-yanking and revoking can change what the catalog shows.
+    if matches!(
+        action,
+        Action::Approve | Action::Yank | Action::Unyank | Action::Revoke
+    ) {
+        let (extension_id,): (String,) =
+            sqlx::query_as("SELECT extension_id FROM versions WHERE id = $1")
+                .bind(version_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        super::catalog::refresh(&mut tx, &extension_id).await?;
+    }
     tx.commit().await?;
     Ok(true)
 }

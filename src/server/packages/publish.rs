@@ -253,6 +253,13 @@ pub async fn publish(
                 examples: read.docs.examples.clone(),
             },
             readme_text: read.docs.readme_text.as_deref(),
+            icon: manifest.icon.as_deref().and_then(|icon| {
+                let path = icon.trim_start_matches("./");
+                let content_type = crate::model::checks::icon_type(path)?;
+                let bytes = read.unpacked.content(path)?;
+                (bytes.len() as u64 <= crate::model::checks::MAX_ICON_BYTES)
+                    .then_some((bytes, content_type))
+            }),
         },
     )
     .await;
