@@ -107,6 +107,17 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/orgs") view=pages::orgs::OrgsPage ssr=SsrMode::Async />
+                    <Route path=path!("/orgs/:org") view=pages::org::OrgPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/orgs/:org/secrets")
+                        view=pages::secrets::SecretsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/orgs/:org/projects/:project/secrets")
+                        view=pages::secrets::SecretsPage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/review") view=pages::review::ReviewPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/review/:key/:version")

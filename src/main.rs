@@ -26,6 +26,7 @@ async fn main() -> std::process::ExitCode {
             }
         },
         cli::Command::Admin(cmd) => cli::run_admin(config, cmd).await,
+        cli::Command::Secrets(cmd) => cli::run_secrets(config, cmd).await,
     }
 }
 

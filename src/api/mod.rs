@@ -7,6 +7,7 @@ pub mod auth;
 pub mod catalog;
 pub mod extensions;
 pub mod manifests;
+pub mod orgs;
 pub mod publishers;
 pub mod review;
 

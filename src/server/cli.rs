@@ -29,6 +29,22 @@ pub enum Command {
     /// Operator tasks.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Secret store tasks.
+    #[command(subcommand)]
+    Secrets(SecretsCommand),
+}
+
+/// `secrets` sub-commands.
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Re-wrap every organization's data key with a new master key, while the servers keep
+    /// serving. The data keys are read with KIKET_MASTER_KEY and KIKET_PREVIOUS_MASTER_KEYS; the
+    /// servers must know both the old and the new key until it completes (see the README).
+    RotateKek {
+        /// The environment variable that holds the new master key (base64 of 32 bytes).
+        #[arg(long)]
+        new_key_env: String,
+    },
 }
 
 /// `admin` sub-commands.
@@ -98,4 +114,41 @@ async fn create_user(
             .await
             .map_err(field_message)?;
     Ok(user.id)
+}
+
+/// Runs a `secrets` command and returns the process exit code.
+pub async fn run_secrets(config: Config, command: SecretsCommand) -> ExitCode {
+    match command {
+        SecretsCommand::RotateKek { new_key_env } => match rotate(&config, &new_key_env).await {
+            Ok(report) => {
+                println!(
+                    "re-wrapped {} data key(s) with master key {}; {} already used it",
+                    report.0.rewrapped, report.1, report.0.unchanged
+                );
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+async fn rotate(
+    config: &Config,
+    new_key_env: &str,
+) -> Result<(crate::server::secrets::Rotation, String), String> {
+    use crate::server::secrets::{self, crypto::Kek};
+    let text = std::env::var(new_key_env)
+        .map_err(|_| format!("{new_key_env} is not set: it must hold the new master key"))?;
+    let new = Kek::from_base64(&text).map_err(|e| format!("{new_key_env}: {e}"))?;
+    let keyring = secrets::keyring(&config.master_key)?;
+    let db = Db::connect(&config.database_url, 2)
+        .await
+        .map_err(|e| format!("cannot open the database (DATABASE_URL): {e}"))?;
+    let report = secrets::rotate_kek(&db.pool, &keyring, &new)
+        .await
+        .map_err(|e| format!("rotation stopped: {e}"))?;
+    Ok((report, new.id().to_string()))
 }

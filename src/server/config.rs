@@ -1,7 +1,9 @@
 //! Configuration read once from the environment; every error names the variable at fault.
 
+use crate::server::secrets::crypto::{Kek, Keyring};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Where the server runs: development creates what it needs, production refuses to guess.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +37,27 @@ pub struct Config {
     pub delivery_workers: usize,
     /// `KIKET_DB_MAX_CONNECTIONS`: pool size.
     pub db_max_connections: u32,
+    /// `KIKET_MASTER_KEY` (and `KIKET_PREVIOUS_MASTER_KEYS`), or the development key file.
+    pub master_key: MasterKey,
+}
+
+/// Where the secret store's master key comes from.
+#[derive(Clone)]
+pub enum MasterKey {
+    /// `KIKET_MASTER_KEY`, with `KIKET_PREVIOUS_MASTER_KEYS` readable during a rotation.
+    Configured(Arc<Keyring>),
+    /// Development without `KIKET_MASTER_KEY`: a key file created at first start
+    /// (`KIKET_MASTER_KEY_FILE`, default `data/master.key`).
+    DevelopmentFile(PathBuf),
+}
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Configured(ring) => write!(f, "Configured({:?})", ring.ids()),
+            Self::DevelopmentFile(path) => write!(f, "DevelopmentFile({})", path.display()),
+        }
+    }
 }
 
 /// Settings of the blob store's client (`AWS_REGION`, `AWS_SECRET_ACCESS_KEY`, …) as
@@ -163,6 +186,40 @@ impl Config {
                 message: "must be between 0 and 256".into(),
             });
         }
+        let master_key = match var("KIKET_MASTER_KEY")? {
+            Some(text) => {
+                let current = Kek::from_base64(&text).map_err(|e| ConfigError {
+                    variable: "KIKET_MASTER_KEY",
+                    message: e.to_string(),
+                })?;
+                let previous = var("KIKET_PREVIOUS_MASTER_KEYS")?
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .map(|t| {
+                        Kek::from_base64(t).map_err(|e| ConfigError {
+                            variable: "KIKET_PREVIOUS_MASTER_KEYS",
+                            message: e.to_string(),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                MasterKey::Configured(Arc::new(Keyring::new(current, previous)))
+            }
+            None if environment == Environment::Development => MasterKey::DevelopmentFile(
+                var("KIKET_MASTER_KEY_FILE")?
+                    .unwrap_or_else(|| "data/master.key".into())
+                    .into(),
+            ),
+            None => {
+                return Err(ConfigError {
+                    variable: "KIKET_MASTER_KEY",
+                    message: "is required in production: base64 of 32 random bytes (for example \
+                              `openssl rand -base64 32`); it encrypts every stored secret"
+                        .into(),
+                })
+            }
+        };
         let db_max_connections = vars.parsed("KIKET_DB_MAX_CONNECTIONS", 16u32)?;
         if db_max_connections == 0 {
             return Err(ConfigError {
@@ -191,6 +248,7 @@ impl Config {
             allow_private_targets,
             delivery_workers,
             db_max_connections,
+            master_key,
         })
     }
 
@@ -207,6 +265,7 @@ impl Config {
             allow_private_targets: vec!["loopback".into()],
             delivery_workers: 0,
             db_max_connections: 5,
+            master_key: MasterKey::Configured(Arc::new(Keyring::new(Kek::generate().0, vec![]))),
         }
     }
 
@@ -242,7 +301,8 @@ mod tests {
 
     #[test]
     fn production_allows_no_private_targets_by_default() {
-        let c = from_map(&[("LEPTOS_ENV", "PROD")]).unwrap();
+        let key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        let c = from_map(&[("LEPTOS_ENV", "PROD"), ("KIKET_MASTER_KEY", key)]).unwrap();
         assert_eq!(c.environment, Environment::Production);
         assert!(c.allow_private_targets.is_empty());
     }
@@ -254,10 +314,51 @@ mod tests {
     #[case("KIKET_DELIVERY_WORKERS", "many")]
     #[case("KIKET_DB_MAX_CONNECTIONS", "0")]
     #[case("LEPTOS_ENV", "staging")]
+    #[case("KIKET_MASTER_KEY", "c2hvcnQ=")]
+    #[case("KIKET_MASTER_KEY", "not base64")]
     fn errors_name_the_variable(#[case] name: &str, #[case] value: &str) {
         let err = from_map(&[(name, value)]).unwrap_err();
         assert_eq!(err.variable, name);
         assert!(err.to_string().starts_with(name), "{err}");
+    }
+
+    #[test]
+    fn the_master_key_is_required_in_production_and_a_file_in_development() {
+        let err = from_map(&[("LEPTOS_ENV", "PROD")]).unwrap_err();
+        assert_eq!(err.variable, "KIKET_MASTER_KEY");
+        assert!(err.to_string().contains("required in production"), "{err}");
+        assert!(matches!(
+            from_map(&[]).unwrap().master_key,
+            MasterKey::DevelopmentFile(p) if p == std::path::Path::new("data/master.key")
+        ));
+        let (k, text) = Kek::generate();
+        let (old, old_text) = Kek::generate();
+        let c = from_map(&[
+            (
+                "KIKET_MASTER_KEY",
+                secrecy::ExposeSecret::expose_secret(&text),
+            ),
+            (
+                "KIKET_PREVIOUS_MASTER_KEYS",
+                secrecy::ExposeSecret::expose_secret(&old_text),
+            ),
+        ])
+        .unwrap();
+        let MasterKey::Configured(ring) = &c.master_key else {
+            panic!("configured");
+        };
+        assert_eq!(ring.ids(), vec![k.id(), old.id()]);
+        // The configuration's debug output names key ids, never keys.
+        assert!(!format!("{c:?}").contains(secrecy::ExposeSecret::expose_secret(&text)));
+        let err = from_map(&[
+            (
+                "KIKET_MASTER_KEY",
+                secrecy::ExposeSecret::expose_secret(&text),
+            ),
+            ("KIKET_PREVIOUS_MASTER_KEYS", "short"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "KIKET_PREVIOUS_MASTER_KEYS");
     }
 
     #[test]

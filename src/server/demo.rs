@@ -1,12 +1,14 @@
 //! The demo dataset `make run` loads into an empty database, so a fresh clone shows every feature.
 
 use crate::model::account::{DisplayName, Email};
+use crate::model::organization::OrgRole;
 use crate::model::package::find_manifest;
 use crate::model::publisher::{PublisherRole, PublisherSlug};
 use crate::model::review::{decide, Action, Actor};
 use crate::server::auth;
-use crate::server::db::{publishers, review, users};
+use crate::server::db::{organizations, publishers, review, users};
 use crate::server::packages::{pack, publish};
+use crate::server::secrets::Scope;
 use crate::server::state::AppState;
 use secrecy::SecretString;
 use std::path::PathBuf;
@@ -92,6 +94,18 @@ pub const PACKAGES: &[(&str, &str, &str, &[&str])] = &[
         &["1.0.0"],
     ),
 ];
+
+/// The demo organization (slug, name) and its project.
+pub const DEMO_ORG: (&str, &str) = ("globex", "Globex Engineering");
+/// The demo organization's project (slug, name).
+pub const DEMO_PROJECT: (&str, &str) = ("website", "Website");
+/// Organization secrets of the demo (made-up values).
+pub const DEMO_ORG_SECRETS: &[(&str, &str)] = &[
+    ("SLACK_WEBHOOK_URL", "demo-slack-webhook-value"),
+    ("PAGERDUTY_API_KEY", "demo-pagerduty-key-value"),
+];
+/// Project secrets of the demo (made-up values).
+pub const DEMO_PROJECT_SECRETS: &[(&str, &str)] = &[("SENTRY_DSN", "demo-sentry-dsn-value")];
 
 /// Key, version, and the actions taken on it with their messages.
 pub type DemoReview = (
@@ -263,6 +277,51 @@ pub async fn seed(state: &AppState) -> Result<Option<String>, Box<dyn std::error
             target.standing = to;
         }
     }
+    // An organization with a project, and secrets at both levels. Priya administers it, Omar is a
+    // member (he sees the keys, not the values, and no controls).
+    let org = organizations::create(&db.pool, DEMO_ORG.0, DEMO_ORG.1, publisher).await?;
+    organizations::add_member(&db.pool, &org, member, OrgRole::Member, publisher).await?;
+    let project =
+        organizations::create_project(&db.pool, &org, DEMO_PROJECT.0, DEMO_PROJECT.1, publisher)
+            .await?;
+    for (key, value) in DEMO_ORG_SECRETS {
+        state
+            .secrets
+            .set(
+                &db.pool,
+                &org.id,
+                &Scope::organization(&org.id),
+                key,
+                &SecretString::from(value.to_string()),
+                publisher,
+            )
+            .await?;
+    }
+    for (key, value) in DEMO_PROJECT_SECRETS {
+        state
+            .secrets
+            .set(
+                &db.pool,
+                &org.id,
+                &Scope::project(&project.id),
+                key,
+                &SecretString::from(value.to_string()),
+                publisher,
+            )
+            .await?;
+    }
+    // Replaced once, so the page shows a rotation.
+    state
+        .secrets
+        .set(
+            &db.pool,
+            &org.id,
+            &Scope::organization(&org.id),
+            DEMO_ORG_SECRETS[0].0,
+            &SecretString::from("demo-rotated-webhook-value".to_string()),
+            publisher,
+        )
+        .await?;
     tracing::info!("demo dataset loaded");
     Ok(Some(logins()))
 }

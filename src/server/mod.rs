@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod packages;
+pub mod secrets;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -4,6 +4,7 @@ use crate::app::{shell, App};
 use crate::server::blobs::BlobStore;
 use crate::server::config::Config;
 use crate::server::db::{Db, SessionPool};
+use crate::server::secrets::SecretStore;
 use crate::server::state::AppState;
 use crate::server::upload;
 use axum::extract::DefaultBodyLimit;
@@ -45,7 +46,19 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
     if let Some(listed) = crate::server::db::catalog::build_if_new(&db.pool).await? {
         tracing::info!(listed, "built the catalog index");
     }
-    Ok(AppState::new(config, db, blobs))
+    let keyring =
+        crate::server::secrets::keyring(&config.master_key).map_err(StartupError::Secrets)?;
+    let secrets = SecretStore::new(keyring);
+    let data_keys = secrets
+        .verify(&db.pool)
+        .await
+        .map_err(StartupError::Secrets)?;
+    tracing::info!(
+        data_keys,
+        master_key = secrets.keyring().current().id(),
+        "secret store ready"
+    );
+    Ok(AppState::new(config, db, blobs, secrets))
 }
 
 /// Why the server could not start.
@@ -57,6 +70,9 @@ pub enum StartupError {
     /// The package store could not be opened.
     #[error("cannot open the package store (KIKET_BLOB_URL): {0}")]
     Blobs(String),
+    /// The master key is missing, unreadable or does not match the stored data keys.
+    #[error("cannot use the secret store's master key (KIKET_MASTER_KEY): {0}")]
+    Secrets(String),
 }
 
 /// Deletes expired sessions every `period`, for as long as the process runs.

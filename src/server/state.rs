@@ -4,6 +4,7 @@ use crate::server::blobs::BlobStore;
 use crate::server::catalog_cache::CatalogCache;
 use crate::server::config::Config;
 use crate::server::db::Db;
+use crate::server::secrets::SecretStore;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Cached catalog pages and filter values (valid per catalog generation).
     pub catalog_cache: Arc<CatalogCache>,
+    /// The secret store.
+    pub secrets: SecretStore,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -30,8 +33,9 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 impl AppState {
-    /// Builds the state from a configuration, a connected database and the package store.
-    pub fn new(config: Config, db: Db, blobs: BlobStore) -> Self {
+    /// Builds the state from a configuration, a connected database, the package store and the
+    /// secret store.
+    pub fn new(config: Config, db: Db, blobs: BlobStore, secrets: SecretStore) -> Self {
         let leptos_options = LeptosOptions::builder()
             .output_name("kiket-marketplace")
             .site_root(config.site_root.to_string_lossy().to_string())
@@ -48,6 +52,7 @@ impl AppState {
             config: Arc::new(config),
             leptos_options,
             catalog_cache: Arc::default(),
+            secrets,
         }
     }
 }

@@ -9,4 +9,5 @@ mod kiket_cli;
 mod packages;
 mod repository;
 mod review;
+mod secrets;
 mod support;

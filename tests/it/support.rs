@@ -99,7 +99,7 @@ pub async fn spawn_app(engine: Engine) -> Option<TestApp> {
 
 /// Like [`spawn_app`], with a chance to change the configuration first.
 pub async fn spawn_app_with(engine: Engine, tweak: impl FnOnce(&mut Config)) -> Option<TestApp> {
-    kiket_marketplace::server::telemetry::init();
+    init_logging();
     let fresh = fresh_db(engine).await?;
     let mut config = Config::for_tests(&fresh.url);
     tweak(&mut config);
@@ -119,6 +119,64 @@ pub async fn spawn_app_with(engine: Engine, tweak: impl FnOnce(&mut Config)) -> 
         client: client(),
         _db: fresh,
     })
+}
+
+/// Every log line of this test process, as the server writes them (to stderr as well).
+static LOGS: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> =
+    std::sync::OnceLock::new();
+
+#[derive(Clone)]
+struct Capture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut logs) = self.0.lock() {
+            logs.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Installs the process's log subscriber: the server's format and filter, to stderr and to a
+/// buffer the leak tests read ([`captured_logs`]).
+pub fn init_logging() {
+    LOGS.get_or_init(|| {
+        use tracing_subscriber::fmt::writer::MakeWriterExt;
+        let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_sessions=warn")
+        });
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr.and(Capture(buffer.clone())))
+            .with_ansi(false)
+            .with_target(false)
+            .try_init();
+        buffer
+    });
+}
+
+/// Everything logged so far in this process.
+pub fn captured_logs() -> String {
+    LOGS.get()
+        .and_then(|l| {
+            l.lock()
+                .ok()
+                .map(|l| String::from_utf8_lossy(&l).into_owned())
+        })
+        .unwrap_or_default()
 }
 
 /// The URL of server fn `S`.

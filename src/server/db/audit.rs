@@ -18,6 +18,8 @@ pub struct Entry<'a> {
     pub detail: serde_json::Value,
     /// The publisher the entry concerns, so its members see it in their log.
     pub publisher_id: Option<&'a str>,
+    /// The organization the entry concerns, so its admins see it in their log.
+    pub organization_id: Option<&'a str>,
 }
 
 impl<'a> Entry<'a> {
@@ -35,12 +37,19 @@ impl<'a> Entry<'a> {
             target_id,
             detail: serde_json::json!({}),
             publisher_id: None,
+            organization_id: None,
         }
     }
 
     /// The same entry, shown to the members of `publisher_id` too.
     pub fn for_publisher(mut self, publisher_id: &'a str) -> Self {
         self.publisher_id = Some(publisher_id);
+        self
+    }
+
+    /// The same entry, shown to the admins of `organization_id` too.
+    pub fn for_organization(mut self, organization_id: &'a str) -> Self {
+        self.organization_id = Some(organization_id);
         self
     }
 
@@ -76,8 +85,8 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     sqlx::query(
-        "INSERT INTO audit_log (id, at, actor_id, action, target_kind, target_id, detail, publisher_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO audit_log (id, at, actor_id, action, target_kind, target_id, detail, publisher_id, \
+         organization_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(new_id("aud"))
     .bind(now_ms())
@@ -87,6 +96,7 @@ where
     .bind(entry.target_id)
     .bind(entry.detail.to_string())
     .bind(entry.publisher_id)
+    .bind(entry.organization_id)
     .execute(executor)
     .await?;
     Ok(())

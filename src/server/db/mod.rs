@@ -8,6 +8,7 @@ pub mod audit;
 pub mod catalog;
 pub mod extensions;
 pub mod notifications;
+pub mod organizations;
 pub mod publishers;
 pub mod review;
 pub mod users;
