@@ -438,15 +438,22 @@ async fn main() {
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(serve(listener, router, std::future::pending()));
     let client = reqwest::Client::new();
-    let sample = client
-        .get(format!("http://{addr}{}", urls[0]))
-        .send()
-        .await
-        .expect("page")
-        .bytes()
-        .await
-        .expect("body");
-    let static_html: &'static [u8] = Box::leak(vec![b'x'; sample.len()].into_boxed_slice());
+    // Every page once (so the visitor run measures the steady state), and their mean size for
+    // the baseline.
+    let mut total = 0;
+    for u in &urls {
+        total += client
+            .get(format!("http://{addr}{u}"))
+            .send()
+            .await
+            .expect("page")
+            .bytes()
+            .await
+            .expect("body")
+            .len();
+    }
+    let mean = total / urls.len();
+    let static_html: &'static [u8] = Box::leak(vec![b'x'; mean].into_boxed_slice());
     let baseline = axum::Router::new().route(
         "/baseline",
         get(move || async move { ([("content-type", "text/html; charset=utf-8")], static_html) }),
@@ -459,10 +466,6 @@ async fn main() {
 
     let page_urls: Arc<Vec<String>> =
         Arc::new(urls.iter().map(|u| format!("http://{addr}{u}")).collect());
-    // Every page once, so the visitor run measures the steady state.
-    for u in page_urls.iter() {
-        client.get(u).send().await.expect("warm").bytes().await.ok();
-    }
     let base = load(
         Arc::new(vec![format!("http://{base_addr}/baseline")]),
         None,

@@ -48,6 +48,7 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: 'target/site',
       KIKET_BLOB_URL: 'file://end2end/.data/blobs',
+      KIKET_MASTER_KEY_FILE: 'end2end/.data/master.key',
       RUST_LOG: 'warn',
     },
   },

@@ -56,7 +56,7 @@ pub async fn search_catalog(
 pub async fn catalog_facets() -> Result<Facets, AppError> {
     let (state, _) = context().await?;
     let result = async {
-        let generation = catalog::generation(&state.db.pool).await?;
+        let generation = state.catalog_cache.generation(&state.db.pool).await?;
         Ok(state
             .catalog_cache
             .facets(&state.db.pool, generation)

@@ -291,29 +291,46 @@ impl CatalogQuery {
             .collect()
     }
 
-    /// The FTS5 `MATCH` expression: every term must occur, each as a prefix (so results follow
-    /// typing). Terms are quoted, so no user text is read as query syntax.
+    /// The FTS5 `MATCH` expression: every term must occur; the last one as a prefix too, since
+    /// it may still be being typed (earlier words are complete). Terms are quoted, so no user
+    /// text is read as query syntax.
     pub fn fts5_match(&self) -> Option<String> {
         let terms = self.terms();
-        (!terms.is_empty()).then(|| {
+        let last = terms.len().checked_sub(1)?;
+        Some(
             terms
                 .iter()
-                .map(|t| format!("\"{t}\"*"))
+                .enumerate()
+                .map(|(i, t)| {
+                    if i == last {
+                        format!("\"{t}\"*")
+                    } else {
+                        format!("\"{t}\"")
+                    }
+                })
                 .collect::<Vec<_>>()
-                .join(" ")
-        })
+                .join(" "),
+        )
     }
 
     /// The PostgreSQL `to_tsquery('simple', …)` text with the same meaning as [`Self::fts5_match`].
     pub fn tsquery(&self) -> Option<String> {
         let terms = self.terms();
-        (!terms.is_empty()).then(|| {
+        let last = terms.len().checked_sub(1)?;
+        Some(
             terms
                 .iter()
-                .map(|t| format!("{t}:*"))
+                .enumerate()
+                .map(|(i, t)| {
+                    if i == last {
+                        format!("{t}:*")
+                    } else {
+                        t.clone()
+                    }
+                })
                 .collect::<Vec<_>>()
-                .join(" & ")
-        })
+                .join(" & "),
+        )
     }
 
     /// The order actually used: relevance without search text means most installed.
@@ -451,12 +468,9 @@ mod tests {
         assert_eq!(q.terms(), ["slack", "notifier", "or", "near", "x"]);
         assert_eq!(
             q.fts5_match().unwrap(),
-            r#""slack"* "notifier"* "or"* "near"* "x"*"#
+            r#""slack" "notifier" "or" "near" "x"*"#
         );
-        assert_eq!(
-            q.tsquery().unwrap(),
-            "slack:* & notifier:* & or:* & near:* & x:*"
-        );
+        assert_eq!(q.tsquery().unwrap(), "slack & notifier & or & near & x:*");
         let (none, _) = parse(&[("q", " -- ")]);
         assert_eq!(none.fts5_match(), None);
         assert_eq!(none.effective_sort(), Sort::Installs);

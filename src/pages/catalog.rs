@@ -227,6 +227,10 @@ fn CatalogTitle(params: Memo<CatalogParams>, path: &'static str) -> impl IntoVie
             format!("Kiket extensions matching “{}”.", q.q)
         }
     };
+    // The server reads the title after the page's reactive owner may be gone (under load, a
+    // reactive title there panics): it gets plain text. In the browser the title follows the search.
+    #[cfg(not(feature = "hydrate"))]
+    let (title, description) = (title(), description());
     view! {
         <Title text=title />
         <Meta name="description" content=description />

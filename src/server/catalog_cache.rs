@@ -2,8 +2,10 @@
 //!
 //! Every change to what the catalog shows bumps `catalog_state.generation` in its own transaction
 //! (see `db::catalog::refresh`), so a cached value tagged with the generation read before it was
-//! computed is correct for as long as the database still holds that generation. Checking costs
-//! one primary-key read, which keeps several instances consistent: nothing here is the truth.
+//! computed is correct for as long as the database still holds that generation. The generation
+//! is read again after every change this process makes, and at least every
+//! [`GENERATION_MAX_AGE`] otherwise: a change made by another instance shows within that bound.
+//! Nothing here is the truth; a restart only costs renders.
 //!
 //! - **Pages:** the catalog pages (`/`, `/extensions`) as rendered for visitors without a session
 //!   are kept by URL, with an `ETag`, and answered with `304 Not Modified` when the browser
@@ -29,6 +31,17 @@ const PAGES: usize = 2048;
 /// Largest page kept.
 const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
 
+/// Longest this instance goes without reading the catalog generation from the database.
+pub const GENERATION_MAX_AGE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The generation as last read.
+#[derive(Debug, Clone, Copy)]
+struct Generation {
+    value: i64,
+    local_changes: u64,
+    read_at: std::time::Instant,
+}
+
 /// A rendered page.
 #[derive(Debug)]
 struct Page {
@@ -43,6 +56,7 @@ struct Page {
 pub struct CatalogCache {
     pages: Mutex<LruCache<String, Arc<Page>>>,
     facets: Mutex<Option<(i64, Facets)>>,
+    generation: Mutex<Option<Generation>>,
 }
 
 impl Default for CatalogCache {
@@ -52,11 +66,33 @@ impl Default for CatalogCache {
                 NonZeroUsize::new(PAGES).unwrap_or(NonZeroUsize::MIN),
             )),
             facets: Mutex::new(None),
+            generation: Mutex::new(None),
         }
     }
 }
 
 impl CatalogCache {
+    /// The catalog generation: as last read, unless this process changed the catalog since or
+    /// the reading is older than [`GENERATION_MAX_AGE`].
+    pub async fn generation(&self, pool: &sqlx::AnyPool) -> Result<i64, sqlx::Error> {
+        let local_changes = catalog::local_changes();
+        let known = self.generation.lock().ok().and_then(|g| *g);
+        if let Some(g) = known {
+            if g.local_changes == local_changes && g.read_at.elapsed() < GENERATION_MAX_AGE {
+                return Ok(g.value);
+            }
+        }
+        let value = catalog::generation(pool).await?;
+        if let Ok(mut slot) = self.generation.lock() {
+            *slot = Some(Generation {
+                value,
+                local_changes,
+                read_at: std::time::Instant::now(),
+            });
+        }
+        Ok(value)
+    }
+
     /// The filter values for `generation`, computed once per generation.
     pub async fn facets(
         &self,
@@ -147,7 +183,7 @@ pub async fn listing_pages(State(state): State<AppState>, req: Request, next: Ne
     if has_session(&req) {
         return next.run(req).await;
     }
-    let Ok(generation) = catalog::generation(&state.db.pool).await else {
+    let Ok(generation) = state.catalog_cache.generation(&state.db.pool).await else {
         return next.run(req).await;
     };
     let url = req

@@ -158,22 +158,24 @@ pub fn build_router(state: AppState) -> Router {
         .route("/sitemap.xml", get(upload::sitemap))
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::server::catalog_cache::listing_pages,
-        ))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         // A request that hangs ends with a 503 instead of holding its connection forever.
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ));
+    let cache = axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::server::catalog_cache::listing_pages,
+    );
     let router = uploads.merge(pages).with_state(state);
     let router = match db.sessions {
         SessionPool::Sqlite(pool) => router.layer(sessions(SqliteStore::new(pool), secure)),
         SessionPool::Postgres(pool) => router.layer(sessions(PostgresStore::new(pool), secure)),
     };
+    // Outside the sessions: a visitor's cached catalog page needs none (it carries no cookie).
     router
+        .layer(cache)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

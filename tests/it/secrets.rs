@@ -23,7 +23,7 @@ fn ring() -> (Arc<Keyring>, Kek) {
     (Arc::new(Keyring::new(kek, vec![])), copy)
 }
 
-async fn user(db: &Db, tag: &str) -> String {
+pub async fn user(db: &Db, tag: &str) -> String {
     users::create(
         &db.pool,
         &Email::parse(&format!("{tag}@example.com")).unwrap(),
@@ -54,6 +54,32 @@ async fn reveal(store: &SecretStore, db: &Db, org: &str, scope: &Scope, key: &st
         .unwrap()
         .expose_secret()
         .to_string()
+}
+
+/// Organizations `slugs`, each with the organization secret `TOKEN` = `token-of-{slug}`.
+pub async fn orgs_with_a_token(
+    db: &Db,
+    store: &SecretStore,
+    admin: &str,
+    slugs: &[&str],
+) -> Vec<OrgRecord> {
+    let mut orgs = Vec::new();
+    for slug in slugs {
+        let o = org(db, slug, admin).await;
+        store
+            .set(
+                &db.pool,
+                &o.id,
+                &Scope::organization(&o.id),
+                "TOKEN",
+                &value(&format!("token-of-{slug}")),
+                admin,
+            )
+            .await
+            .unwrap();
+        orgs.push(o);
+    }
+    orgs
 }
 
 /// Every byte at rest: the SQLite file and its write-ahead log, or a dump of the PostgreSQL
@@ -342,22 +368,7 @@ async fn rotating_the_master_key_rewraps_every_data_key_and_keeps_every_secret(
     let old = Arc::new(Keyring::new(k1, vec![]));
     let store = SecretStore::new(old.clone());
     let admin = user(&db, "admin").await;
-    let mut orgs = Vec::new();
-    for slug in ["one", "two", "three"] {
-        let o = org(&db, slug, &admin).await;
-        store
-            .set(
-                &db.pool,
-                &o.id,
-                &Scope::organization(&o.id),
-                "TOKEN",
-                &value(&format!("token-of-{slug}")),
-                &admin,
-            )
-            .await
-            .unwrap();
-        orgs.push(o);
-    }
+    let orgs = orgs_with_a_token(&db, &store, &admin, &["one", "two", "three"]).await;
     let wrapped = || {
         let pool = db.pool.clone();
         async move {

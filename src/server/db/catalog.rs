@@ -204,7 +204,17 @@ pub async fn refresh(conn: &mut AnyConnection, extension_id: &str) -> Result<(),
     sqlx::query("UPDATE catalog_state SET generation = generation + 1 WHERE id = 1")
         .execute(&mut *conn)
         .await?;
+    LOCAL_CHANGES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     Ok(())
+}
+
+/// Changes to the catalog made by this process (so its caches re-read the generation at once
+/// instead of within their bound).
+static LOCAL_CHANGES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many catalog changes this process has made.
+pub fn local_changes() -> u64 {
+    LOCAL_CHANGES.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// Removes an extension's catalog row, filter values and document.
@@ -239,9 +249,11 @@ async fn summaries(
     extension_id: &str,
 ) -> Result<Vec<VersionSummary>, sqlx::Error> {
     type Row = (String, String, i64, Option<i64>, Option<i64>, i64);
+    // By extension only: with the state in the filter too, SQLite may pick the state index and
+    // scan every published version of every extension ([`latest`] keeps the published ones).
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT version, state, prerelease, yanked_at, revoked_at, created_at FROM versions \
-         WHERE extension_id = $1 AND state = 'published'",
+         WHERE extension_id = $1",
     )
     .bind(extension_id)
     .fetch_all(&mut *conn)
@@ -324,6 +336,15 @@ enum Bind {
     Int(i64),
 }
 
+impl Bind {
+    fn copy(&self) -> Self {
+        match self {
+            Bind::Text(s) => Bind::Text(s.clone()),
+            Bind::Int(n) => Bind::Int(*n),
+        }
+    }
+}
+
 impl Binds {
     fn text(&mut self, s: impl Into<String>) -> String {
         self.0.push(Bind::Text(s.into()));
@@ -366,8 +387,9 @@ pub async fn search(db: &Db, query: &CatalogQuery) -> Result<(Vec<CatalogCard>, 
         } else {
             let p = binds.text(tsq);
             filters.push(format!("c.search @@ to_tsquery('simple', {p})"));
+            // Negated, so that lower is better on both engines.
             rank = Some(format!(
-                "ts_rank('{{0.05, 0.2, 0.4, 1.0}}', c.search, to_tsquery('simple', {p})) DESC"
+                "-ts_rank('{{0.05, 0.2, 0.4, 1.0}}', c.search, to_tsquery('simple', {p}))"
             ));
         }
     }
@@ -393,16 +415,22 @@ pub async fn search(db: &Db, query: &CatalogQuery) -> Result<(Vec<CatalogCard>, 
         format!(" WHERE {}", filters.join(" AND "))
     };
     let count_sql = format!("SELECT COUNT(*) FROM {from}{filter_sql}");
-    let (total,): (i64,) = binds
-        .apply(sqlx::query_as(&count_sql))
-        .fetch_one(pool)
-        .await?;
-    let order = match (query.effective_sort(), rank) {
-        (Sort::Relevance, Some(rank)) => {
+
+    let searching = rank.is_some();
+    // Browsing counts through an index and then reads one page in index order. A search has to
+    // match (and rank) every document anyway, so it counts in the same pass.
+    let total = if searching {
+        None
+    } else {
+        Some(count(pool, &count_sql, &binds).await?)
+    };
+    let filter_binds = binds.0.len();
+    let order = match (query.effective_sort(), &rank) {
+        (Sort::Relevance, Some(_)) => {
             let exact = binds.text(query.q.trim().to_lowercase());
             format!(
                 "CASE WHEN c.key = {exact} THEN 0 WHEN c.name_sort = {exact} THEN 1 ELSE 2 END, \
-                 {rank}, c.installs DESC, c.name_sort, c.key"
+                 c.score, c.installs DESC, c.name_sort, c.key"
             )
         }
         (Sort::Updated, _) => "c.updated_at DESC, c.name_sort, c.key".into(),
@@ -410,16 +438,81 @@ pub async fn search(db: &Db, query: &CatalogQuery) -> Result<(Vec<CatalogCard>, 
         _ => "c.installs DESC, c.name_sort, c.key".into(),
     };
     let offset = i64::from(query.page.saturating_sub(1)) * i64::from(PER_PAGE);
-    if offset >= total {
-        return Ok((Vec::new(), total as u64));
+    if let Some(total) = total {
+        if offset >= total {
+            return Ok((Vec::new(), total as u64));
+        }
     }
     let limit = binds.int(i64::from(PER_PAGE));
-    let offset = binds.int(offset);
-    let sql = format!(
-        "SELECT {CARD_COLUMNS} FROM {from}{filter_sql} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
-    );
-    let rows: Vec<CardRow> = binds.apply(sqlx::query_as(&sql)).fetch_all(pool).await?;
-    Ok((rows.into_iter().map(card_from).collect(), total as u64))
+    let offset_param = binds.int(offset);
+    let sql = match &rank {
+        // The ranking function is computed in an inner query: SQLite allows bm25() only where
+        // the full-text table is scanned, not under the window that counts the matches.
+        Some(rank) => format!(
+            "SELECT {CARD_COLUMNS}, COUNT(*) OVER () FROM \
+             (SELECT c.*, {rank} AS score FROM {from}{filter_sql}) c \
+             ORDER BY {order} LIMIT {limit} OFFSET {offset_param}"
+        ),
+        None => format!(
+            "SELECT {CARD_COLUMNS}, COUNT(*) OVER () FROM {from}{filter_sql} ORDER BY {order} \
+             LIMIT {limit} OFFSET {offset_param}"
+        ),
+    };
+    let rows: Vec<(CardRow, i64)> = binds
+        .apply(sqlx::query_as::<_, CountedRow>(&sql))
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(split_counted)
+        .collect();
+    let total = match (total, rows.first()) {
+        (Some(total), _) => total,
+        (None, Some((_, total))) => *total,
+        // Past the last page of a search: the window had no row to report the count on.
+        (None, None) if offset > 0 => {
+            let mut count_binds = Binds::default();
+            count_binds
+                .0
+                .extend(binds.0.iter().take(filter_binds).map(Bind::copy));
+            count(pool, &count_sql, &count_binds).await?
+        }
+        (None, None) => 0,
+    };
+    Ok((
+        rows.into_iter().map(|(card, _)| card_from(card)).collect(),
+        total.max(0) as u64,
+    ))
+}
+
+async fn count(pool: &AnyPool, sql: &str, binds: &Binds) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = binds.apply(sqlx::query_as(sql)).fetch_one(pool).await?;
+    Ok(n)
+}
+
+type CountedRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+);
+
+fn split_counted(r: CountedRow) -> (CardRow, i64) {
+    (
+        (
+            r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12,
+        ),
+        r.13,
+    )
 }
 
 /// What the filters offer: every category, event and permission listed extensions use, with

@@ -588,3 +588,27 @@ pub async fn rotate_kek(
     .await?;
     Ok(report)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_development_key_file_is_created_private_and_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data").join("master.key");
+        let source = MasterKey::DevelopmentFile(path.clone());
+        let first = keyring(&source).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let again = keyring(&source).unwrap();
+        assert_eq!(first.current().id(), again.current().id());
+        std::fs::write(&path, "not a key").unwrap();
+        let err = keyring(&source).unwrap_err();
+        assert!(err.contains("does not hold a master key"), "{err}");
+    }
+}
