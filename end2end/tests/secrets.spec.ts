@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { PUBLISHER, ready, signIn, expectAccessible } from './support';
+import { PUBLISHER, ready, signIn, expectAccessible, uniqueEmail } from './support';
 
 const MEMBER = { email: 'member@kiket.test', password: 'kiket-member-demo' };
 
@@ -51,4 +51,40 @@ test('an org member sees keys and metadata, and no controls', async ({ page }) =
   await expect(page.getByRole('button', { name: /Set secret|Replace|Clear/ })).toHaveCount(0);
   await expect(page.locator('#secret-value')).toHaveCount(0);
   await expectAccessible(page);
+});
+
+test('an admin creates an organization with a secret, then deletes it with its key', async ({ page }, testInfo) => {
+  const email = uniqueEmail(testInfo);
+  await page.goto('/signup');
+  await ready(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Display name').fill('Dana Deleter');
+  await page.getByLabel('Password').fill('a long enough password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/account/);
+  await page.goto('/orgs');
+  await ready(page);
+  await expect(page.getByText('You do not belong to any organization yet.')).toBeVisible();
+  const slug = `dana-${testInfo.project.name}-${Date.now() % 100000}`;
+  await page.locator('#org-name').fill('Dana Labs');
+  await page.locator('#org-slug').fill(slug);
+  await page.getByRole('button', { name: 'Create organization' }).click();
+  await expect(page).toHaveURL(new RegExp(`/orgs/${slug}$`));
+  await ready(page);
+  await page.getByRole('link', { name: 'Organization secrets' }).click();
+  await ready(page);
+  await page.locator('#secret-key').fill('API_TOKEN');
+  await page.locator('#secret-value').fill('to-be-shredded');
+  await page.getByRole('button', { name: 'Set secret' }).click();
+  await expect(page.getByRole('row').filter({ hasText: 'API_TOKEN' })).toContainText('set · updated');
+  await page.goto(`/orgs/${slug}`);
+  await ready(page);
+  await page.locator('#delete-org-confirm').fill('wrong');
+  await page.getByRole('button', { name: 'Delete organization' }).click();
+  await expect(page.locator('#delete-org-confirm-error')).toContainText(`Type ${slug} to confirm.`);
+  await page.locator('#delete-org-confirm').fill(slug);
+  await page.getByRole('button', { name: 'Delete organization' }).click();
+  await expect(page).toHaveURL(/\/orgs$/);
+  await ready(page);
+  await expect(page.getByText('You do not belong to any organization yet.')).toBeVisible();
 });

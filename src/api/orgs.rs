@@ -359,3 +359,26 @@ pub async fn clear_secret(
     .await;
     answer(result)
 }
+
+/// Deletes an organization with its projects, members and secrets (admins only). Its data key
+/// goes with it, so its ciphertexts, wherever a copy survives, can no longer be opened. The
+/// caller confirms by typing the organization's slug.
+#[server(endpoint = "delete_organization")]
+pub async fn delete_organization(slug: String, confirm: String) -> Result<(), AppError> {
+    let (state, session) = context().await?;
+    let result = async {
+        let user = auth::require_user(&state.db, &session).await?;
+        let org = require_org_admin(&state.db, &user, &slug, "delete it").await?;
+        if confirm.trim() != org.slug {
+            return Err(AppError::field(
+                "confirm",
+                format!("Type {} to confirm.", org.slug),
+            ));
+        }
+        organizations::delete(&state.db.pool, &org, &user.id).await?;
+        leptos_axum::redirect("/orgs");
+        Ok(())
+    }
+    .await;
+    answer(result)
+}

@@ -1,7 +1,9 @@
 //! `/orgs/{org}`: an organization's projects and members, for its members; admins create
 //! projects and manage members.
 
-use crate::api::orgs::{get_organization, AddOrgMember, CreateProject, RemoveOrgMember};
+use crate::api::orgs::{
+    get_organization, AddOrgMember, CreateProject, DeleteOrganization, RemoveOrgMember,
+};
 use crate::components::form::{field_error, Field, FormMessage, Submit};
 use crate::components::status::ErrorNotice;
 use crate::model::organization::{OrgDetail, OrgRole};
@@ -16,6 +18,7 @@ pub fn OrgPage() -> impl IntoView {
     let add = ServerAction::<AddOrgMember>::new();
     let remove = ServerAction::<RemoveOrgMember>::new();
     let project = ServerAction::<CreateProject>::new();
+    let delete = ServerAction::<DeleteOrganization>::new();
     let detail = Resource::new(
         move || {
             (
@@ -32,7 +35,7 @@ pub fn OrgPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match detail.await {
                     Err(e) => view! { <ErrorNotice error=e /> }.into_any(),
-                    Ok(d) => view! { <Detail d add remove project /> }.into_any(),
+                    Ok(d) => view! { <Detail d add remove project delete /> }.into_any(),
                 }
             })}
         </Transition>
@@ -45,6 +48,7 @@ fn Detail(
     add: ServerAction<AddOrgMember>,
     remove: ServerAction<RemoveOrgMember>,
     project: ServerAction<CreateProject>,
+    delete: ServerAction<DeleteOrganization>,
 ) -> impl IntoView {
     let admin = d.role == OrgRole::Admin;
     let slug = d.slug.clone();
@@ -156,6 +160,25 @@ fn Detail(
                                 </select>
                             </div>
                             <Submit action=add label="Add member" busy="Adding…" />
+                        </ActionForm>
+                    </div>
+                }
+            })}
+            {admin.then(|| {
+                let slug = slug.clone();
+                view! {
+                    <h2>"Delete this organization"</h2>
+                    <p>
+                        "Its projects, members and secrets are deleted with it. Its encryption key is "
+                        "destroyed, so no copy of its secrets, backups included, can be read again."
+                    </p>
+                    <div class="narrow-form">
+                        <ActionForm action=delete>
+                            <FormMessage action=delete />
+                            <input type="hidden" name="slug" value=slug.clone() />
+                            <Field form="delete-org" name="confirm" label="Type the organization's slug to confirm"
+                                error=field_error(delete, "confirm") required=true autocomplete="off" />
+                            <button type="submit" class="button danger">"Delete organization"</button>
                         </ActionForm>
                     </div>
                 }

@@ -18,8 +18,8 @@ use kiket_marketplace::api::extensions::{
 };
 use kiket_marketplace::api::manifests::ValidateManifest;
 use kiket_marketplace::api::orgs::{
-    AddOrgMember, ClearSecret, CreateOrganization, CreateProject, GetOrganization, ListSecrets,
-    MyOrganizations, RemoveOrgMember, SetSecret,
+    AddOrgMember, ClearSecret, CreateOrganization, CreateProject, DeleteOrganization,
+    GetOrganization, ListSecrets, MyOrganizations, RemoveOrgMember, SetSecret,
 };
 use kiket_marketplace::api::publishers::{
     AddPublisherMember, CreatePublisher, GetPublisher, MyPublishers, RemovePublisherMember,
@@ -410,6 +410,16 @@ fn table() -> Vec<Row> {
                     ("org", "authz-org".into()),
                     ("slug", "p".into()),
                     ("name", "P".into()),
+                ]
+            },
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: DeleteOrganization::PATH,
+            form: |_| {
+                vec![
+                    ("slug", "authz-org".into()),
+                    ("confirm", "authz-org".into()),
                 ]
             },
             expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],

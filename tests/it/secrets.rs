@@ -4,7 +4,7 @@
 //! answer, redirect or log line.
 
 use crate::support::{captured_logs, db, email, spawn_app, Engine, FreshDb};
-use kiket_marketplace::api::orgs::{ClearSecret, ListSecrets, SetSecret};
+use kiket_marketplace::api::orgs::{ClearSecret, DeleteOrganization, ListSecrets, SetSecret};
 use kiket_marketplace::model::account::{DisplayName, Email};
 use kiket_marketplace::model::organization::OrgRole;
 use kiket_marketplace::model::secret::ScopeKind;
@@ -716,6 +716,37 @@ async fn members_cannot_set_or_clear_and_no_value_leaks_anywhere(#[case] engine:
         assert!(!seen.contains(v), "{v} leaked into a response");
         assert!(!logs.contains(v), "{v} leaked into the logs");
     }
+    // Deleting the organization: not for members; the admin confirms with its slug; its data
+    // key goes with it.
+    app.call_json(&admin, SetSecret::PATH, &form(secret)).await;
+    let delete = |confirm: &'static str| vec![("slug", "leaks"), ("confirm", confirm)];
+    assert_eq!(
+        app.call_json(&member, DeleteOrganization::PATH, &delete("leaks"))
+            .await
+            .0,
+        403
+    );
+    let (status, body) = app
+        .call_json(&admin, DeleteOrganization::PATH, &delete("nope"))
+        .await;
+    assert!(
+        status >= 400 && body.to_string().contains("Type leaks to confirm"),
+        "{body}"
+    );
+    assert_eq!(app.count("data_keys").await, 1);
+    let (status, _) = app
+        .call_json(&admin, DeleteOrganization::PATH, &delete("leaks"))
+        .await;
+    assert!(status < 400);
+    assert_eq!(app.count("data_keys").await, 0);
+    assert_eq!(app.count("secrets").await, 0);
+    assert_eq!(
+        app.call_json(&admin, ListSecrets::PATH, &[("org", "leaks")])
+            .await
+            .0,
+        404
+    );
+
     // The audit log has the changes, with versions and no values.
     let (entries,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM audit_log WHERE organization_id = $1 AND action LIKE 'secret.%'",
@@ -724,5 +755,5 @@ async fn members_cannot_set_or_clear_and_no_value_leaks_anywhere(#[case] engine:
     .fetch_one(&app.state.db.pool)
     .await
     .unwrap();
-    assert_eq!(entries, 3);
+    assert_eq!(entries, 4);
 }
