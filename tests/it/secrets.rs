@@ -23,6 +23,14 @@ fn ring() -> (Arc<Keyring>, Kek) {
     (Arc::new(Keyring::new(kek, vec![])), copy)
 }
 
+/// A store with a fresh master key, an account and its organization `acme`.
+async fn acme(db: &Db) -> (SecretStore, String, OrgRecord) {
+    let (keyring, _) = ring();
+    let admin = user(db, "admin").await;
+    let o = org(db, "acme", &admin).await;
+    (SecretStore::new(keyring), admin, o)
+}
+
 pub async fn user(db: &Db, tag: &str) -> String {
     users::create(
         &db.pool,
@@ -144,10 +152,7 @@ async fn values_round_trip_and_never_rest_in_plain_text(#[case] engine: Engine) 
     let Some((db, fresh)) = db(engine).await else {
         return;
     };
-    let (keyring, _) = ring();
-    let store = SecretStore::new(keyring);
-    let admin = user(&db, "admin").await;
-    let o = org(&db, "acme", &admin).await;
+    let (store, admin, o) = acme(&db).await;
     let project = organizations::create_project(&db.pool, &o, "web", "Web", &admin)
         .await
         .unwrap();
@@ -227,10 +232,7 @@ async fn altered_moved_and_wrongly_keyed_ciphertexts_are_refused(#[case] engine:
     let Some((db, _fresh)) = db(engine).await else {
         return;
     };
-    let (keyring, _) = ring();
-    let store = SecretStore::new(keyring);
-    let admin = user(&db, "admin").await;
-    let o = org(&db, "acme", &admin).await;
+    let (store, admin, o) = acme(&db).await;
     let scope = Scope::organization(&o.id);
     for (k, v) in [("FIRST", "first-value"), ("SECOND", "second-value")] {
         store
@@ -422,10 +424,7 @@ async fn resolution_takes_the_most_specific_scope(#[case] engine: Engine) {
     let Some((db, _fresh)) = db(engine).await else {
         return;
     };
-    let (keyring, _) = ring();
-    let store = SecretStore::new(keyring);
-    let admin = user(&db, "admin").await;
-    let o = org(&db, "acme", &admin).await;
+    let (store, admin, o) = acme(&db).await;
     let project = organizations::create_project(&db.pool, &o, "web", "Web", &admin)
         .await
         .unwrap();
@@ -501,10 +500,7 @@ async fn no_audit_entry_no_value_and_deleting_an_organization_shreds_its_key(
     let Some((db, _fresh)) = db(engine).await else {
         return;
     };
-    let (keyring, _) = ring();
-    let store = SecretStore::new(keyring);
-    let admin = user(&db, "admin").await;
-    let o = org(&db, "acme", &admin).await;
+    let (store, admin, o) = acme(&db).await;
     let scope = Scope::organization(&o.id);
     store
         .set(&db.pool, &o.id, &scope, "TOKEN", &value("audited"), &admin)

@@ -12,8 +12,7 @@
 
 use super::{extensions, Backend, Db};
 use crate::model::catalog::{CatalogCard, CatalogQuery, Facets, PublicVersion, Sort, PER_PAGE};
-use crate::model::extension::{latest, Listing, VersionState, VersionSummary};
-use crate::model::manifest::names::Version;
+use crate::model::extension::{latest, Listing};
 use crate::model::manifest::Manifest;
 use sqlx::{AnyConnection, AnyPool};
 use std::collections::BTreeSet;
@@ -111,7 +110,7 @@ pub async fn refresh(conn: &mut AnyConnection, extension_id: &str) -> Result<(),
     .await?;
     let listed = match ext {
         Some(ext) if ext.9.is_none() => {
-            let versions = summaries(conn, extension_id).await?;
+            let versions = extensions::versions_of(&mut *conn, extension_id).await?;
             latest(&versions).map(|l| (ext, l.version.clone()))
         }
         _ => None,
@@ -241,43 +240,6 @@ async fn remove(conn: &mut AnyConnection, extension_id: &str) -> Result<(), sqlx
         .execute(&mut *conn)
         .await?;
     Ok(())
-}
-
-/// What [`latest`] needs of each version, highest first.
-async fn summaries(
-    conn: &mut AnyConnection,
-    extension_id: &str,
-) -> Result<Vec<VersionSummary>, sqlx::Error> {
-    type Row = (String, String, i64, Option<i64>, Option<i64>, i64);
-    // By extension only: with the state in the filter too, SQLite may pick the state index and
-    // scan every published version of every extension ([`latest`] keeps the published ones).
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT version, state, prerelease, yanked_at, revoked_at, created_at FROM versions \
-         WHERE extension_id = $1",
-    )
-    .bind(extension_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut out: Vec<(Option<Version>, VersionSummary)> = rows
-        .into_iter()
-        .map(|(version, state, pre, yanked, revoked, created)| {
-            (
-                Version::parse(&version).ok(),
-                VersionSummary {
-                    version,
-                    state: VersionState::parse(&state).unwrap_or(VersionState::Submitted),
-                    prerelease: pre != 0,
-                    yanked: yanked.is_some(),
-                    revoked: revoked.is_some(),
-                    findings: Default::default(),
-                    size_bytes: 0,
-                    created_at: created,
-                },
-            )
-        })
-        .collect();
-    out.sort_by(|a, b| b.0.cmp(&a.0));
-    Ok(out.into_iter().map(|(_, v)| v).collect())
 }
 
 /// Refreshes every extension of a publisher (after it is verified, suspended or reinstated).

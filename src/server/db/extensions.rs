@@ -417,11 +417,15 @@ pub async fn update_listing(
     tx.commit().await
 }
 
-/// Versions of an extension, highest first by semver precedence.
-pub async fn versions_of(
-    pool: &AnyPool,
+/// Versions of an extension, highest first by semver precedence (on a pool, or inside a
+/// transaction).
+pub async fn versions_of<'e, E>(
+    executor: E,
     extension_id: &str,
-) -> Result<Vec<VersionSummary>, sqlx::Error> {
+) -> Result<Vec<VersionSummary>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
     type Row = (
         String,
         String,
@@ -440,7 +444,7 @@ pub async fn versions_of(
          v.yanked_at, v.revoked_at FROM versions v WHERE v.extension_id = $1",
     )
     .bind(extension_id)
-    .fetch_all(pool)
+    .fetch_all(executor)
     .await?;
     let mut out: Vec<(Option<Version>, VersionSummary)> = rows
         .into_iter()
