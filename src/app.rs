@@ -71,6 +71,11 @@ pub fn App() -> impl IntoView {
                         view=pages::extension::ExtensionPublicPage
                         ssr=SsrMode::Async
                     />
+                    <Route
+                        path=path!("/extensions/:key/install")
+                        view=pages::install::InstallChoicePage
+                        ssr=SsrMode::Async
+                    />
                     <Route path=path!("/signin") view=pages::sign_in::SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=pages::sign_up::SignUpPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
@@ -116,6 +121,26 @@ pub fn App() -> impl IntoView {
                     <Route
                         path=path!("/orgs/:org/projects/:project/secrets")
                         view=pages::secrets::SecretsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/orgs/:org/projects/:project/install/:key")
+                        view=pages::install::ConsentPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/orgs/:org/installations/:id")
+                        view=pages::install::InstallationPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/orgs/:org/installations/:id/setup")
+                        view=pages::install::SetupPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/orgs/:org/installations/:id/done")
+                        view=pages::install::DonePage
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/review") view=pages::review::ReviewPage ssr=SsrMode::Async />

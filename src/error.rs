@@ -31,6 +31,9 @@ pub enum AppError {
         /// What is wrong, in words the user understands.
         message: String,
     },
+    /// Several inputs are wrong: a message per form field.
+    #[error("{}", fields_summary(.0))]
+    Fields(std::collections::BTreeMap<String, String>),
     /// The request conflicts with the current state (already exists, already done).
     #[error("{0}")]
     Conflict(String),
@@ -52,19 +55,30 @@ struct Wire {
     message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     field: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    fields: Option<std::collections::BTreeMap<String, String>>,
+}
+
+fn fields_summary(fields: &std::collections::BTreeMap<String, String>) -> String {
+    match fields.len() {
+        1 => "One field needs attention.".to_string(),
+        n => format!("{n} fields need attention."),
+    }
 }
 
 impl From<AppError> for Wire {
     fn from(err: AppError) -> Self {
         let message = err.to_string();
-        let (kind, field) = match err {
-            AppError::Validation { field, .. } => ("validation", Some(field)),
-            other => (other.kind(), None),
+        let (kind, field, fields) = match err {
+            AppError::Validation { field, .. } => ("validation", Some(field), None),
+            AppError::Fields(map) => ("validation", None, Some(map)),
+            other => (other.kind(), None, None),
         };
         Wire {
             kind: kind.to_string(),
             message,
             field,
+            fields,
         }
     }
 }
@@ -75,6 +89,7 @@ impl From<Wire> for AppError {
             "not_found" => AppError::NotFound(w.message),
             "unauthorized" => AppError::Unauthorized(w.message),
             "forbidden" => AppError::Forbidden(w.message),
+            "validation" if w.fields.is_some() => AppError::Fields(w.fields.unwrap_or_default()),
             "validation" => AppError::Validation {
                 field: w.field.unwrap_or_else(|| "form".into()),
                 message: w.message,
@@ -94,7 +109,7 @@ impl AppError {
             Self::NotFound(_) => "not_found",
             Self::Unauthorized(_) => "unauthorized",
             Self::Forbidden(_) => "forbidden",
-            Self::Validation { .. } => "validation",
+            Self::Validation { .. } | Self::Fields(_) => "validation",
             Self::Conflict(_) => "conflict",
             Self::TooManyRequests(_) => "too_many_requests",
             Self::Unavailable(_) => "unavailable",
@@ -116,7 +131,7 @@ impl AppError {
             Self::NotFound(_) => 404,
             Self::Unauthorized(_) => 401,
             Self::Forbidden(_) => 403,
-            Self::Validation { .. } => 422,
+            Self::Validation { .. } | Self::Fields(_) => 422,
             Self::Conflict(_) => 409,
             Self::TooManyRequests(_) => 429,
             Self::Unavailable(_) => 503,
@@ -128,6 +143,7 @@ impl AppError {
     pub fn for_field(&self, name: &str) -> Option<String> {
         match self {
             Self::Validation { field, message } if field == name => Some(message.clone()),
+            Self::Fields(map) => map.get(name).cloned(),
             _ => None,
         }
     }
@@ -198,9 +214,13 @@ mod ssr {
                 AppError::Validation { field, .. } => Some(field.clone()),
                 _ => None,
             };
+            let fields = match &self {
+                AppError::Fields(map) => Some(map.clone()),
+                _ => None,
+            };
             let code = self.kind();
             let body = serde_json::json!({
-                "error": { "code": code, "message": self.to_string(), "field": field }
+                "error": { "code": code, "message": self.to_string(), "field": field, "fields": fields }
             });
             (status, axum::Json(body)).into_response()
         }

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod auth;
 pub mod catalog;
 pub mod extensions;
+pub mod installs;
 pub mod manifests;
 pub mod orgs;
 pub mod publishers;

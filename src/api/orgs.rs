@@ -166,6 +166,11 @@ pub async fn get_organization(slug: String) -> Result<OrgDetail, AppError> {
         Ok(OrgDetail {
             members: organizations::members(&state.db.pool, &org.id).await?,
             projects: organizations::projects(&state.db.pool, &org.id).await?,
+            installations: crate::server::db::installations::of_organization(
+                &state.db.pool,
+                &org.id,
+            )
+            .await?,
             slug: org.slug,
             name: org.name,
             role,

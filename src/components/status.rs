@@ -26,7 +26,9 @@ pub fn ErrorNotice(error: AppError) -> impl IntoView {
         AppError::Forbidden(_) => "Not allowed",
         AppError::TooManyRequests(_) => "Slow down",
         AppError::Unavailable(_) => "Unavailable",
-        AppError::Validation { .. } | AppError::Conflict(_) => "That did not work",
+        AppError::Validation { .. } | AppError::Fields(_) | AppError::Conflict(_) => {
+            "That did not work"
+        }
         AppError::Internal => "Something went wrong",
     };
     view! {

@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod checks;
 pub mod diff;
 pub mod extension;
+pub mod installation;
 pub mod manifest;
 pub mod notification;
 pub mod organization;

@@ -86,4 +86,6 @@ pub struct OrgDetail {
     pub members: Vec<OrgMember>,
     /// Projects, by name.
     pub projects: Vec<ProjectSummary>,
+    /// Installed extensions, by project (uninstalled ones last).
+    pub installations: Vec<crate::model::installation::InstallationSummary>,
 }

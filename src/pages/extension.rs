@@ -71,7 +71,7 @@ fn Page(p: ExtensionPage) -> impl IntoView {
                     {if refused {
                         view! { <p class="error">"New installs are no longer accepted."</p> }.into_any()
                     } else {
-                        view! { <a class="button primary" href=format!("/orgs?install={}", c.key)>"Install"</a> }.into_any()
+                        view! { <a class="button primary" href=format!("/extensions/{}/install", c.key)>"Install"</a> }.into_any()
                     }}
                 </div>
             </header>

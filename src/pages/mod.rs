@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod extension;
 pub mod extension_admin;
 pub mod home;
+pub mod install;
 pub mod not_found;
 pub mod notifications;
 pub mod org;

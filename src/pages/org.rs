@@ -100,6 +100,32 @@ fn Detail(
                     </div>
                 }
             })}
+            <h2>"Installed extensions"</h2>
+            {if d.installations.is_empty() {
+                view! {
+                    <div class="empty-state">
+                        <p>"No extensions installed yet."</p>
+                        <p><a href="/extensions">"Browse the catalog"</a>" and press Install on an extension's page."</p>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <table class="table">
+                        <caption class="visually-hidden">"Installed extensions"</caption>
+                        <thead><tr><th scope="col">"Extension"</th><th scope="col">"Project"</th><th scope="col">"Version"</th><th scope="col">"Status"</th></tr></thead>
+                        <tbody>
+                            {d.installations.clone().into_iter().map(|i| view! {
+                                <tr>
+                                    <td><a href=format!("/orgs/{}/installations/{}", d.slug, i.id)>{i.extension.1.clone()}</a></td>
+                                    <td>{i.project.1.clone()}</td>
+                                    <td>{i.version.clone()}</td>
+                                    <td><span class=format!("badge status-{}", i.status.as_str())>{i.status.label()}</span></td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
             <h2>"Members"</h2>
             <FormMessage action=remove />
             <table class="table">

@@ -179,6 +179,12 @@ impl Config {
             None if environment == Environment::Development => vec!["loopback".into()],
             None => Vec::new(),
         };
+        crate::server::outbound::AllowList::parse(&allow_private_targets).map_err(|message| {
+            ConfigError {
+                variable: "KIKET_ALLOW_PRIVATE_TARGETS",
+                message,
+            }
+        })?;
         let delivery_workers = vars.parsed("KIKET_DELIVERY_WORKERS", 4usize)?;
         if delivery_workers > 256 {
             return Err(ConfigError {

@@ -13,6 +13,19 @@ use crate::server::state::AppState;
 use secrecy::SecretString;
 use std::path::PathBuf;
 
+/// The demo installation: Slack Notifier in Globex's Website project, set up through the
+/// wizard's own steps with these values (its test step is skipped: the example's host does not
+/// exist).
+pub const DEMO_INSTALL: (&str, &[(&str, &str)]) = (
+    "slack-notifier",
+    &[
+        ("SLACK_BOT_TOKEN", "xoxb-demo-token-not-real"),
+        ("channel", "#website"),
+        ("notify_on", "created,closed"),
+        ("mention_mode", "assignee"),
+    ],
+);
+
 /// The demo accounts: (email, display name, password, admin).
 pub const ACCOUNTS: &[(&str, &str, &str, bool)] = &[
     ("admin@kiket.test", "Ada Admin", "kiket-admin-demo", true),
@@ -322,6 +335,52 @@ pub async fn seed(state: &AppState) -> Result<Option<String>, Box<dyn std::error
             publisher,
         )
         .await?;
+    install_demo(state, &org, &project, publisher).await?;
     tracing::info!("demo dataset loaded");
     Ok(Some(logins()))
+}
+
+/// Installs [`DEMO_INSTALL`] through the same steps as the setup wizard.
+async fn install_demo(
+    state: &AppState,
+    org: &organizations::OrgRecord,
+    project: &organizations::ProjectRecord,
+    admin: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use crate::model::manifest::settings::SettingType;
+    use crate::model::manifest::StepKind;
+    use crate::server::install::{self, Moved, Nav, Posted};
+    let (key, values) = DEMO_INSTALL;
+    let item = install::installable(state, key, None).await?;
+    let record = install::begin(state, admin, org, project, &item).await?;
+    let mut index = 0;
+    loop {
+        let setup = install::load(state, org, &record.id).await?;
+        let step = &setup.steps[index].step;
+        let mut posted = Posted::default();
+        for field in &step.fields {
+            let Some((_, v)) = values.iter().find(|(k, _)| *k == field.key) else {
+                continue;
+            };
+            if field.kind == SettingType::Multiselect {
+                let ticked = v
+                    .split(',')
+                    .enumerate()
+                    .map(|(i, o)| (i.to_string(), o.to_string()));
+                posted.multi.insert(field.key.clone(), ticked.collect());
+            } else {
+                posted.values.insert(field.key.clone(), v.to_string());
+            }
+        }
+        let nav = if step.kind == StepKind::Test {
+            Nav::Skip
+        } else {
+            Nav::Next
+        };
+        match install::submit(state, admin, &setup, index, &posted, nav).await? {
+            Moved::To(i) => index = i,
+            Moved::Finished => break,
+        }
+    }
+    Ok(())
 }

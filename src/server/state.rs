@@ -4,6 +4,7 @@ use crate::server::blobs::BlobStore;
 use crate::server::catalog_cache::CatalogCache;
 use crate::server::config::Config;
 use crate::server::db::Db;
+use crate::server::outbound::{AllowList, Outbound};
 use crate::server::secrets::SecretStore;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub catalog_cache: Arc<CatalogCache>,
     /// The secret store.
     pub secrets: SecretStore,
+    /// Requests to extensions, guarded against private addresses.
+    pub outbound: Outbound,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -36,6 +39,7 @@ impl AppState {
     /// Builds the state from a configuration, a connected database, the package store and the
     /// secret store.
     pub fn new(config: Config, db: Db, blobs: BlobStore, secrets: SecretStore) -> Self {
+        let config_allow = config.allow_private_targets.clone();
         let leptos_options = LeptosOptions::builder()
             .output_name("kiket-marketplace")
             .site_root(config.site_root.to_string_lossy().to_string())
@@ -53,6 +57,8 @@ impl AppState {
             leptos_options,
             catalog_cache: Arc::default(),
             secrets,
+            // Checked when the configuration was read.
+            outbound: Outbound::new(AllowList::parse(&config_allow).unwrap_or_default()),
         }
     }
 }

@@ -16,6 +16,10 @@ use kiket_marketplace::api::extensions::{
     DeprecateExtension, GetExtensionOverview, GetVersion, PublisherExtensions, TakeUploadRefusal,
     UndeprecateExtension, UpdateListing,
 };
+use kiket_marketplace::api::installs::{
+    BeginInstall, GetInstallation, InstallChoice, InstallConsent, InstallationCredentials,
+    SaveSetupStep, SetInstallationEnabled, SetupPage, UninstallInstallation,
+};
 use kiket_marketplace::api::manifests::ValidateManifest;
 use kiket_marketplace::api::orgs::{
     AddOrgMember, ClearSecret, CreateOrganization, CreateProject, DeleteOrganization,
@@ -443,6 +447,91 @@ fn table() -> Vec<Row> {
         Row {
             path: ClearSecret::PATH,
             form: |_| vec![("org", "authz-org".into()), ("key", "API_TOKEN".into())],
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        // Installing: the extension is not listed, so nobody learns of it; an organization no
+        // role of the table belongs to is not said to exist.
+        Row {
+            path: InstallChoice::PATH,
+            form: |_| vec![("key", "authz-ext".into())],
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: InstallConsent::PATH,
+            form: |_| {
+                vec![
+                    ("org", "authz-org".into()),
+                    ("project", "p".into()),
+                    ("key", "authz-ext".into()),
+                ]
+            },
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: BeginInstall::PATH,
+            form: |_| {
+                vec![
+                    ("org", "authz-org".into()),
+                    ("project", "p".into()),
+                    ("key", "authz-ext".into()),
+                    ("version", "1.0.0".into()),
+                ]
+            },
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: SetupPage::PATH,
+            form: |_| {
+                vec![
+                    ("org", "authz-org".into()),
+                    ("id", "ins_x".into()),
+                    ("step", "0".into()),
+                ]
+            },
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: SaveSetupStep::PATH,
+            form: |_| {
+                vec![
+                    ("org", "authz-org".into()),
+                    ("id", "ins_x".into()),
+                    ("step", "0".into()),
+                    ("nav", "next".into()),
+                ]
+            },
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: InstallationCredentials::PATH,
+            form: |_| vec![("org", "authz-org".into()), ("id", "ins_x".into())],
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: GetInstallation::PATH,
+            form: |_| vec![("org", "authz-org".into()), ("id", "ins_x".into())],
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: SetInstallationEnabled::PATH,
+            form: |_| {
+                vec![
+                    ("org", "authz-org".into()),
+                    ("id", "ins_x".into()),
+                    ("enabled", "false".into()),
+                ]
+            },
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: UninstallInstallation::PATH,
+            form: |_| {
+                vec![
+                    ("org", "authz-org".into()),
+                    ("id", "ins_x".into()),
+                    ("confirm", "authz-ext".into()),
+                ]
+            },
             expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
         },
         Row {

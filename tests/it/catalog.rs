@@ -6,7 +6,7 @@ use kiket_marketplace::model::account::{DisplayName, Email};
 use kiket_marketplace::model::catalog::{CatalogParams, CatalogQuery, PER_PAGE};
 use kiket_marketplace::model::publisher::PublisherSlug;
 use kiket_marketplace::model::review::{decide, Action};
-use kiket_marketplace::server::db::extensions::{self, NewVersion};
+use kiket_marketplace::server::db::extensions;
 use kiket_marketplace::server::db::{catalog, publishers, review, users, Db};
 use rstest::rstest;
 
@@ -110,37 +110,15 @@ impl Catalog {
             list(e.categories),
             list(e.tags),
         );
-        let lint = kiket_marketplace::model::manifest::lint(&source);
-        let manifest = lint
-            .manifest
-            .unwrap_or_else(|| panic!("{:?}", lint.diagnostics));
-        let sha = format!("{:064x}", rand_u128());
-        extensions::register_version(
-            &self.db.pool,
-            NewVersion {
-                publisher_id: publisher,
-                uploaded_by: &self.admin,
-                manifest: &manifest,
-                manifest_source: &source,
-                manifest_path: "extension.yaml",
-                sha256: &sha,
-                size_bytes: 100,
-                unpacked_bytes: 200,
-                files: vec![],
-                findings: &[],
-                release_notes: None,
-                docs: Default::default(),
-                readme_text: Some(e.readme),
-                icon: None,
-            },
+        crate::support::register_manifest(
+            &self.db,
+            publisher,
+            &self.admin,
+            &source,
+            e.readme,
+            publish,
         )
-        .await
-        .unwrap();
-        if publish {
-            for action in [Action::Claim, Action::Approve] {
-                self.act(e.key, version, action, "").await;
-            }
-        }
+        .await;
     }
 
     async fn act(&self, key: &str, version: &str, action: Action, message: &str) {
@@ -173,10 +151,6 @@ impl Catalog {
     async fn keys(&self, pairs: &[(&str, &str)]) -> Vec<String> {
         self.search(pairs).await.0
     }
-}
-
-fn rand_u128() -> u128 {
-    uuid::Uuid::new_v4().as_u128()
 }
 
 #[rstest]

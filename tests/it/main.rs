@@ -5,6 +5,7 @@ mod authz;
 mod catalog;
 mod cli;
 mod http;
+mod installs;
 mod kiket_cli;
 mod packages;
 mod repository;

@@ -446,3 +446,67 @@ impl TestApp {
         .id
     }
 }
+
+/// Registers the manifest `source` as a version of `publisher_id` uploaded by `admin_id` (a
+/// marketplace admin) with `readme`, and, when `publish`, claims and approves it: the repository
+/// functions the upload and the review use. Returns the version.
+pub async fn register_manifest(
+    db: &Db,
+    publisher_id: &str,
+    admin_id: &str,
+    source: &str,
+    readme: &str,
+    publish: bool,
+) -> String {
+    use kiket_marketplace::model::review::{decide, Action};
+    use kiket_marketplace::server::db::extensions::{self, NewVersion};
+    use kiket_marketplace::server::db::review;
+    let lint = kiket_marketplace::model::manifest::lint(source);
+    let manifest = lint
+        .manifest
+        .unwrap_or_else(|| panic!("{:?}", lint.diagnostics));
+    let sha = format!("{:032x}{:032x}", uuid::Uuid::new_v4().as_u128(), 0);
+    extensions::register_version(
+        &db.pool,
+        NewVersion {
+            publisher_id,
+            uploaded_by: admin_id,
+            manifest: &manifest,
+            manifest_source: source,
+            manifest_path: "extension.yaml",
+            sha256: &sha,
+            size_bytes: 100,
+            unpacked_bytes: 200,
+            files: vec![],
+            findings: &[],
+            release_notes: None,
+            docs: Default::default(),
+            readme_text: Some(readme),
+            icon: None,
+        },
+    )
+    .await
+    .unwrap();
+    if publish {
+        for action in [Action::Claim, Action::Approve] {
+            let target = review::find(&db.pool, &manifest.key, &manifest.version)
+                .await
+                .unwrap()
+                .unwrap();
+            let to = decide(target.standing, action, true, true, "").unwrap();
+            assert!(review::apply(
+                &db.pool,
+                &target,
+                &manifest.key,
+                &manifest.version,
+                to,
+                action,
+                admin_id,
+                ""
+            )
+            .await
+            .unwrap());
+        }
+    }
+    manifest.version
+}

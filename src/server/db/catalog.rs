@@ -133,6 +133,7 @@ pub async fn refresh(conn: &mut AnyConnection, extension_id: &str) -> Result<(),
         let categories: Vec<String> = serde_json::from_str(&cats).unwrap_or_default();
         let tag_list: Vec<String> = serde_json::from_str(&tags).unwrap_or_default();
         let readme = readme.unwrap_or_default();
+        let installs = super::installations::active_count(&mut *conn, extension_id).await?;
         sqlx::query(
             "INSERT INTO catalog_entries (extension_id, key, name, name_sort, summary, categories, tags, readme, \
              publisher_id, publisher_slug, publisher_name, verified, latest_version, has_icon, deprecated, \
@@ -154,7 +155,7 @@ pub async fn refresh(conn: &mut AnyConnection, extension_id: &str) -> Result<(),
         .bind(&latest)
         .bind(has_icon)
         .bind(i64::from(deprecated.is_some()))
-        .bind(0_i64)
+        .bind(installs)
         .bind(published_at)
         .execute(&mut *conn)
         .await?;
@@ -333,27 +334,46 @@ impl Binds {
 }
 
 /// One page of the catalog for `query`, and the number of matches over all pages.
+///
+/// Browsing (no search text) counts through an index and reads one page in index order. A search
+/// must find every match anyway, so one pass matches, ranks and counts them: an inner query reads
+/// only what the order needs, and the page's card columns are read for its rows alone.
 pub async fn search(db: &Db, query: &CatalogQuery) -> Result<(Vec<CatalogCard>, u64), sqlx::Error> {
     let (pool, sqlite) = (&db.pool, db.backend == Backend::Sqlite);
+    let sort = query.effective_sort();
     let mut binds = Binds::default();
     let mut from = String::from("catalog_entries c");
     let mut filters: Vec<String> = Vec::new();
-    let mut rank = None;
+    // The relevance columns of a search: the exact-match tier, then the rank (lower is better).
+    let mut relevance = None;
     if let (Some(fts), Some(tsq)) = (query.fts5_match(), query.tsquery()) {
-        if sqlite {
-            let p = binds.text(fts);
+        let p = if sqlite {
+            binds.text(fts)
+        } else {
+            binds.text(tsq)
+        };
+        let rank = if sqlite {
             from = "catalog_fts f JOIN catalog_entries c ON c.rowid = f.rowid".into();
             filters.push(format!("catalog_fts MATCH {p}"));
             // bm25 is lower for better matches; columns: key, name, summary, tags, readme.
-            rank = Some("bm25(catalog_fts, 10.0, 8.0, 3.0, 3.0, 1.0)".to_string());
+            "bm25(catalog_fts, 10.0, 8.0, 3.0, 3.0, 1.0)".to_string()
         } else {
-            let p = binds.text(tsq);
             filters.push(format!("c.search @@ to_tsquery('simple', {p})"));
-            // Negated, so that lower is better on both engines.
-            rank = Some(format!(
-                "-ts_rank('{{0.05, 0.2, 0.4, 1.0}}', c.search, to_tsquery('simple', {p}))"
-            ));
-        }
+            // Negated, so that lower is better on both engines. Ranked on key, name, summary and
+            // tags only: README-only matches tie, and fall to the installs order.
+            format!("-ts_rank('{{0.05, 0.2, 0.4, 1.0}}', c.rank_vector, to_tsquery('simple', {p}))")
+        };
+        relevance = Some(match sort {
+            Sort::Relevance => {
+                let exact = binds.text(query.q.trim().to_lowercase());
+                format!(
+                    ", CASE WHEN c.key = {exact} THEN 0 WHEN c.name_sort = {exact} THEN 1 ELSE 2 END \
+                     AS tier, {rank} AS score"
+                )
+            }
+            // Another order needs no rank.
+            _ => String::new(),
+        });
     }
     for (kind, value) in [
         ("category", &query.category),
@@ -377,56 +397,64 @@ pub async fn search(db: &Db, query: &CatalogQuery) -> Result<(Vec<CatalogCard>, 
         format!(" WHERE {}", filters.join(" AND "))
     };
     let count_sql = format!("SELECT COUNT(*) FROM {from}{filter_sql}");
-
-    let searching = rank.is_some();
-    // Browsing counts through an index and then reads one page in index order. A search has to
-    // match (and rank) every document anyway, so it counts in the same pass.
-    let total = if searching {
-        None
-    } else {
-        Some(count(pool, &count_sql, &binds).await?)
-    };
     let filter_binds = binds.0.len();
-    let order = match (query.effective_sort(), &rank) {
-        (Sort::Relevance, Some(_)) => {
-            let exact = binds.text(query.q.trim().to_lowercase());
-            format!(
-                "CASE WHEN c.key = {exact} THEN 0 WHEN c.name_sort = {exact} THEN 1 ELSE 2 END, \
-                 c.score, c.installs DESC, c.name_sort, c.key"
-            )
-        }
-        (Sort::Updated, _) => "c.updated_at DESC, c.name_sort, c.key".into(),
-        (Sort::Name, _) => "c.name_sort, c.key".into(),
-        _ => "c.installs DESC, c.name_sort, c.key".into(),
-    };
     let offset = i64::from(query.page.saturating_sub(1)) * i64::from(PER_PAGE);
-    if let Some(total) = total {
-        if offset >= total {
-            return Ok((Vec::new(), total as u64));
+    let total = match relevance {
+        Some(_) => None,
+        None => {
+            let total = count(pool, &count_sql, &binds).await?;
+            if offset >= total {
+                return Ok((Vec::new(), total.max(0) as u64));
+            }
+            Some(total)
         }
-    }
+    };
     let limit = binds.int(i64::from(PER_PAGE));
     let offset_param = binds.int(offset);
-    let sql = match &rank {
-        // The ranking function is computed in an inner query: SQLite allows bm25() only where
-        // the full-text table is scanned, not under the window that counts the matches.
-        Some(rank) => format!(
-            "SELECT {CARD_COLUMNS}, COUNT(*) OVER () FROM \
-             (SELECT c.*, {rank} AS score FROM {from}{filter_sql}) c \
-             ORDER BY {order} LIMIT {limit} OFFSET {offset_param}"
-        ),
+    let sql = match &relevance {
+        Some(relevance) => {
+            let inner = format!(
+                "SELECT c.extension_id, c.key, c.name_sort, c.installs, c.updated_at{relevance} \
+                 FROM {from}{filter_sql}"
+            );
+            format!(
+                "SELECT {CARD_COLUMNS}, p.total FROM \
+                 (SELECT m.*, COUNT(*) OVER () AS total FROM ({inner}) m \
+                 ORDER BY {} LIMIT {limit} OFFSET {offset_param}) p \
+                 JOIN catalog_entries c ON c.extension_id = p.extension_id ORDER BY {}",
+                order_by(sort, "m"),
+                order_by(sort, "p"),
+            )
+        }
         None => format!(
-            "SELECT {CARD_COLUMNS}, COUNT(*) OVER () FROM {from}{filter_sql} ORDER BY {order} \
-             LIMIT {limit} OFFSET {offset_param}"
+            "SELECT {CARD_COLUMNS}, CAST(0 AS BIGINT) FROM {from}{filter_sql} ORDER BY {} \
+             LIMIT {limit} OFFSET {offset_param}",
+            order_by(sort, "c"),
         ),
     };
-    let rows: Vec<(CardRow, i64)> = binds
-        .apply(sqlx::query_as::<_, CountedRow>(&sql))
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(split_counted)
-        .collect();
+    let rows: Vec<(CardRow, i64)> = if relevance.is_some() && !sqlite {
+        // PostgreSQL's planner costs a sequential scan that tests every row's full-text vector
+        // as cheap, but those vectors are mostly stored out of line: read back, they make a broad
+        // search several times slower than the GIN index does.
+        let mut tx = pool.begin().await?;
+        sqlx::query("SET LOCAL enable_seqscan = off")
+            .execute(&mut *tx)
+            .await?;
+        let rows = binds
+            .apply(sqlx::query_as::<_, CountedRow>(&sql))
+            .fetch_all(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        rows
+    } else {
+        binds
+            .apply(sqlx::query_as::<_, CountedRow>(&sql))
+            .fetch_all(pool)
+            .await?
+    }
+    .into_iter()
+    .map(split_counted)
+    .collect();
     let total = match (total, rows.first()) {
         (Some(total), _) => total,
         (None, Some((_, total))) => *total,
@@ -444,6 +472,19 @@ pub async fn search(db: &Db, query: &CatalogQuery) -> Result<(Vec<CatalogCard>, 
         rows.into_iter().map(|(card, _)| card_from(card)).collect(),
         total.max(0) as u64,
     ))
+}
+
+/// The ORDER BY of `sort` over the columns of `alias` (relevance needs `tier` and `score`).
+fn order_by(sort: Sort, alias: &str) -> String {
+    let a = alias;
+    match sort {
+        Sort::Relevance => {
+            format!("{a}.tier, {a}.score, {a}.installs DESC, {a}.name_sort, {a}.key")
+        }
+        Sort::Updated => format!("{a}.updated_at DESC, {a}.name_sort, {a}.key"),
+        Sort::Name => format!("{a}.name_sort, {a}.key"),
+        Sort::Installs => format!("{a}.installs DESC, {a}.name_sort, {a}.key"),
+    }
 }
 
 async fn count(pool: &AnyPool, sql: &str, binds: &Binds) -> Result<i64, sqlx::Error> {

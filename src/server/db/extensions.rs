@@ -378,6 +378,15 @@ pub async fn find_by_key(
     Ok(row.map(extension_from))
 }
 
+/// An extension by id.
+pub async fn find_by_id(pool: &AnyPool, id: &str) -> Result<Option<ExtensionRecord>, sqlx::Error> {
+    let row: Option<ExtensionRow> = sqlx::query_as(&format!("{EXTENSION_SELECT} WHERE e.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(extension_from))
+}
+
 /// The extensions of a publisher, by name.
 pub async fn of_publisher(
     pool: &AnyPool,

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod extensions;
+pub mod installations;
 pub mod notifications;
 pub mod organizations;
 pub mod publishers;
@@ -105,6 +106,20 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // Reads through a memory map of the file, and a larger page cache per
+                        // connection: a search joins the full-text matches to their catalog rows
+                        // by rowid, and with SQLite's 2 MB default each such page is read again.
+                        for pragma in ["PRAGMA mmap_size = 268435456", "PRAGMA cache_size = -16384"]
+                        {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            })
             .connect(url)
             .await?;
         let sessions = match backend {

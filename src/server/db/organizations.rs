@@ -322,6 +322,21 @@ pub async fn find_project(
     }))
 }
 
+/// A project by id.
+pub async fn project_by_id(pool: &AnyPool, id: &str) -> Result<Option<ProjectRecord>, sqlx::Error> {
+    let row: Option<(String, String, String, String)> =
+        sqlx::query_as("SELECT id, organization_id, slug, name FROM projects WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(|(id, organization_id, slug, name)| ProjectRecord {
+        id,
+        organization_id,
+        slug,
+        name,
+    }))
+}
+
 /// Projects of the organization, by name.
 pub async fn projects(
     pool: &AnyPool,
@@ -343,7 +358,21 @@ pub async fn projects(
 /// wherever copies of them survive (backups), can no longer be opened.
 pub async fn delete(pool: &AnyPool, org: &OrgRecord, actor_id: &str) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
-    for table in ["secrets", "data_keys", "projects", "organization_members"] {
+    // Its active installations stop counting in the catalog.
+    let installed: Vec<(String,)> = sqlx::query_as(
+        "SELECT DISTINCT extension_id FROM installations WHERE organization_id = $1 AND status = 'active'",
+    )
+    .bind(&org.id)
+    .fetch_all(&mut *tx)
+    .await?;
+    for table in [
+        "secrets",
+        "data_keys",
+        "installations",
+        "extension_configs",
+        "projects",
+        "organization_members",
+    ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE organization_id = $1"))
             .bind(&org.id)
             .execute(&mut *tx)
@@ -353,6 +382,9 @@ pub async fn delete(pool: &AnyPool, org: &OrgRecord, actor_id: &str) -> Result<(
         .bind(&org.id)
         .execute(&mut *tx)
         .await?;
+    for (extension_id,) in &installed {
+        super::catalog::refresh(&mut tx, extension_id).await?;
+    }
     super::audit::record(
         &mut *tx,
         super::audit::Entry::new(

@@ -68,6 +68,8 @@ pub enum Purpose {
     Api,
     /// Sent with the setup wizard's test request.
     WizardTest,
+    /// Shown once to the admin who created it (a generated signing secret).
+    ShownOnce,
 }
 
 impl Purpose {
@@ -77,6 +79,7 @@ impl Purpose {
             Self::Delivery => "delivery",
             Self::Api => "api",
             Self::WizardTest => "wizard_test",
+            Self::ShownOnce => "shown_once",
         }
     }
 }

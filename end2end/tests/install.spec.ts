@@ -1,0 +1,268 @@
+import { expect, Page, test } from '@playwright/test';
+import * as crypto from 'node:crypto';
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { ADMIN, PUBLISHER, expectAccessible, makePackage, ready, signIn, uniqueKey } from './support';
+
+type Received = { headers: http.IncomingHttpHeaders; body: string };
+
+/** An extension's server: records what it receives and rejects the channel "#reject". */
+async function startReceiver(): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
+  const received: Received[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      const json = JSON.parse(body || '{}');
+      if (json?.data?.configuration?.channel === '#reject') {
+        res.writeHead(422, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ errors: { channel: 'No such channel in your workspace.' } }));
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, received, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+function manifest(key: string, baseUrl: string): string {
+  return `manifest_version: 2
+extension:
+  key: ${key}
+  name: E2E ${key}
+  version: 1.0.0
+  description: Asks for one setting of every kind.
+  base_url: ${baseUrl}
+  permissions: [issues:read, comments:write]
+triggers:
+  - event: issue.created
+    handler: /events
+settings:
+  - key: API_TOKEN
+    label: API token
+    type: secret
+    required: true
+  - key: server_url
+    label: Server URL
+    type: url
+    required: true
+    scope: extension
+  - key: channel
+    label: Channel
+    type: string
+    required: true
+  - key: mode
+    label: Mode
+    type: select
+    options: [simple, advanced]
+    default: simple
+  - key: depth
+    label: Depth
+    type: integer
+    min: 1
+    max: 5
+    required: true
+    show_when: {field: mode, equals: advanced}
+  - key: ratio
+    label: Ratio
+    type: number
+    min: 0
+    max: 1
+  - key: verbose
+    label: Verbose
+    type: boolean
+  - key: kinds
+    label: Kinds
+    type: multiselect
+    options: [bug, task]
+  - key: notes
+    label: Notes
+    type: text
+  - key: contact
+    label: Contact
+    type: email
+`;
+}
+
+async function signInAs(page: Page, who: { email: string; password: string }): Promise<void> {
+  await page.context().clearCookies();
+  await signIn(page, who.email, who.password);
+  await expect(page).toHaveURL(/\/$/);
+}
+
+/** Uploads as the publisher and approves as the marketplace admin. */
+async function publish(page: Page, key: string, baseUrl: string): Promise<void> {
+  await signInAs(page, PUBLISHER);
+  await page.goto('/publish');
+  await ready(page);
+  await page.getByLabel('Publisher').selectOption('acme-tools');
+  await page.getByLabel('Package').setInputFiles(makePackage(key, '1.0.0', { 'extension.yaml': manifest(key, baseUrl) }));
+  if (test.info().project.use.javaScriptEnabled !== false) {
+    await expect(page.locator('#upload-preview')).toContainText('ready to upload');
+  }
+  await page.getByRole('button', { name: 'Upload version' }).click();
+  await expect(page).toHaveURL(/\/versions\/1\.0\.0$/);
+  await signInAs(page, ADMIN);
+  await page.goto(`/review/${key}/1.0.0`);
+  await ready(page);
+  await page.getByRole('button', { name: 'Claim for review' }).click();
+  await page.getByRole('button', { name: 'Approve and publish' }).click();
+  await expect(page.getByRole('heading', { level: 1 }).first()).toContainText('Published');
+}
+
+async function next(page: Page, label = 'Save and continue'): Promise<void> {
+  await page.getByRole('button', { name: label }).click();
+}
+
+function hmacHex(secret: string, message: string): string {
+  return crypto.createHmac('sha256', secret).update(message).digest('hex');
+}
+
+test('an org admin installs through consent and both wizards, tests the connection, and uninstalls', async ({ page }, testInfo) => {
+  const js = testInfo.project.use.javaScriptEnabled !== false;
+  const receiver = await startReceiver();
+  try {
+    const key = uniqueKey(testInfo, 'e2e-wizard');
+    await publish(page, key, receiver.url);
+
+    // Priya administers Globex: Install → project → consent.
+    await signInAs(page, PUBLISHER);
+    await page.goto(`/extensions/${key}`);
+    await ready(page);
+    await page.getByRole('link', { name: 'Install', exact: true }).click();
+    await ready(page);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Install E2E ${key}`);
+    await page.getByRole('link', { name: 'Install into Website' }).click();
+    await ready(page);
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Install E2E ${key} into Website`);
+    await expect(page.getByText('Create and change comments')).toBeVisible();
+    await expect(page.getByText(/sent to 127\.0\.0\.1/)).toBeVisible();
+    await expect(page.getByText('verified', { exact: true })).toBeVisible();
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Allow and continue' }).click();
+
+    // The organization's wizard: the model's URL check (http(s) only) answers.
+    await expect(page).toHaveURL(/\/setup\?step=0$/);
+    await ready(page);
+    await expect(page.getByRole('navigation', { name: 'Setup progress' })).toContainText('Organization · Settings');
+    await expectAccessible(page);
+    await page.getByLabel('Server URL').fill('ftp://ci.globex.example');
+    await next(page);
+    await expect(page.locator('#setup-server_url-error')).toContainText('http');
+    await page.getByLabel('Server URL').fill('https://ci.globex.example');
+    await next(page);
+
+    // Credentials: written once, then shown only as set.
+    await expect(page).toHaveURL(/step=1$/);
+    await ready(page);
+    await next(page);
+    if (js) {
+      // The model's check, in the browser.
+      await expect(page.locator('#setup-API_TOKEN-error')).toContainText('API token is required.');
+    } else {
+      // The browser's own check of a field that is always required.
+      await expect(page.locator('#setup-API_TOKEN:invalid')).toHaveCount(1);
+      await expect(page).toHaveURL(/step=1$/);
+    }
+    await page.getByLabel(/API token/).fill('tok-e2e-never-shown');
+    await next(page);
+
+    // Project settings: every control; depth appears with "advanced" (hydrated) and is required then.
+    await expect(page).toHaveURL(/step=2$/);
+    await ready(page);
+    if (js) {
+      await expect(page.getByLabel('Depth')).toBeHidden();
+    }
+    await page.getByLabel('Channel').fill('#reject');
+    await page.getByLabel('Mode').selectOption('advanced');
+    await expect(page.getByLabel('Depth')).toBeVisible();
+    await page.getByLabel('Ratio').fill('0.5');
+    await page.getByLabel('Verbose').check();
+    await page.getByLabel('task').check();
+    await page.getByLabel('Notes').fill('Two\nlines');
+    await page.getByLabel('Contact').fill('ops@globex.example');
+    await next(page);
+    await expect(page.locator('#setup-depth-error')).toContainText('Depth is required.');
+    await page.getByLabel('Depth').fill('3');
+    await next(page);
+
+    // The test: the extension rejects the channel; back, fix it, test again.
+    await expect(page).toHaveURL(/step=3$/);
+    await ready(page);
+    await next(page, 'Send test and continue');
+    await expect(page.getByRole('alert').filter({ hasText: 'Channel: No such channel in your workspace.' })).toBeVisible();
+    await page.getByRole('button', { name: 'Back' }).click();
+    await expect(page).toHaveURL(/step=2$/);
+    await ready(page);
+    await expect(page.getByLabel('Depth')).toHaveValue('3');
+    await expect(page.getByLabel('Verbose')).toBeChecked();
+    await page.getByLabel('Channel').fill('#ops');
+    await next(page);
+    await expect(page).toHaveURL(/step=3$/);
+    await ready(page);
+    await next(page, 'Send test and continue');
+
+    // Done: the credentials, once.
+    await expect(page).toHaveURL(/\/done$/);
+    await ready(page);
+    await expect(page.getByText('Copy these now: they are not shown again.')).toBeVisible();
+    const secret = (await page.getByTestId('signing-secret').textContent())!.trim();
+    await expect(page.getByTestId('runtime-token')).toContainText('kkr_');
+    expect(await page.content()).not.toContain('tok-e2e-never-shown');
+
+    // The ping the extension accepted verifies with that secret, both ways.
+    const ping = receiver.received[receiver.received.length - 1];
+    const ts = ping.headers['x-kiket-timestamp'] as string;
+    expect(ping.headers['x-kiket-event']).toBe('extension.ping');
+    expect(ping.headers['x-kiket-signature']).toBe(hmacHex(secret, `${ts}.${ping.body}`));
+    const key32 = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+    const expected = crypto.createHmac('sha256', key32).update(`${ping.headers['webhook-id']}.${ts}.${ping.body}`).digest('base64');
+    expect(ping.headers['webhook-signature']).toBe(`v1,${expected}`);
+    const body = JSON.parse(ping.body);
+    expect(body.data.configuration).toMatchObject({ channel: '#ops', mode: 'advanced', depth: '3', verbose: 'true', kinds: 'task' });
+    expect(ping.body).not.toContain('tok-e2e-never-shown');
+
+    // Shown once: a reload shows nothing new.
+    await page.reload();
+    await ready(page);
+    await expect(page.getByTestId('signing-secret')).toHaveCount(0);
+
+    // The installation page, then uninstall.
+    await page.getByRole('link', { name: 'Open the installation' }).click();
+    await ready(page);
+    await expect(page.getByText('Active', { exact: true })).toBeVisible();
+    await expect(page.getByRole('row').filter({ hasText: 'API_TOKEN' })).toContainText(/set · last changed .* by Priya Publisher/);
+    await expect(page.getByRole('row').filter({ hasText: 'Kinds' })).toContainText('task');
+    await expectAccessible(page);
+    await page.getByLabel("Type the extension's key to confirm").fill('wrong');
+    await page.getByRole('button', { name: 'Uninstall' }).click();
+    await expect(page.locator('#uninstall-confirm-error')).toContainText(`Type ${key} to confirm.`);
+    await page.getByLabel("Type the extension's key to confirm").fill(key);
+    await page.getByRole('button', { name: 'Uninstall' }).click();
+    await expect(page.getByText('Uninstalled', { exact: true })).toBeVisible();
+    await expect(page.getByRole('row').filter({ hasText: 'API_TOKEN' })).toContainText('not set');
+  } finally {
+    await receiver.close();
+  }
+});
+
+test('a member sees the demo installation and no controls; a visitor is asked to sign in', async ({ page }) => {
+  await page.goto('/extensions/slack-notifier/install');
+  await ready(page);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Sign in to install');
+  await signInAs(page, { email: 'member@kiket.test', password: 'kiket-member-demo' });
+  await page.goto('/orgs/globex');
+  await ready(page);
+  await page.getByRole('link', { name: 'Slack Notifier' }).click();
+  await ready(page);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Slack Notifier in Website');
+  await expect(page.getByRole('row').filter({ hasText: 'Channel' })).toContainText('#website');
+  await expect(page.getByRole('row').filter({ hasText: 'SLACK_BOT_TOKEN' })).toContainText('set · last changed');
+  await expect(page.getByRole('button', { name: /Uninstall|Disable/ })).toHaveCount(0);
+  expect(await page.content()).not.toContain('xoxb-demo-token-not-real');
+  await expectAccessible(page);
+});
