@@ -139,6 +139,11 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=path!("/orgs/:org/installations/:id/version")
+                        view=pages::version_change::VersionChangePage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("/orgs/:org/installations/:id/done")
                         view=pages::install::DonePage
                         ssr=SsrMode::Async

@@ -266,3 +266,107 @@ test('a member sees the demo installation and no controls; a visitor is asked to
   expect(await page.content()).not.toContain('xoxb-demo-token-not-real');
   await expectAccessible(page);
 });
+
+function upgradeManifest(key: string, version: string, extra: string): string {
+  return `manifest_version: 2
+extension:
+  key: ${key}
+  name: E2E ${key}
+  version: ${version}
+  description: Grows between versions.
+  base_url: https://${key}.example.com
+  permissions: [issues:read${extra ? ', comments:write' : ''}]
+triggers:
+  - event: issue.created
+    handler: /events
+settings:
+  - key: label
+    label: Label
+    type: string
+${extra}`;
+}
+
+async function publishVersion(page: Page, key: string, version: string, yaml: string): Promise<void> {
+  await signInAs(page, PUBLISHER);
+  await page.goto('/publish');
+  await ready(page);
+  await page.getByLabel('Publisher').selectOption('acme-tools');
+  await page.getByLabel('Package').setInputFiles(makePackage(key, version, { 'extension.yaml': yaml }));
+  if (test.info().project.use.javaScriptEnabled !== false) {
+    await expect(page.locator('#upload-preview')).toContainText('ready to upload');
+  }
+  await page.getByRole('button', { name: 'Upload version' }).click();
+  await expect(page).toHaveURL(new RegExp(`/versions/${version.replace(/\./g, '\\.')}$`));
+  await signInAs(page, ADMIN);
+  await page.goto(`/review/${key}/${version}`);
+  await ready(page);
+  await page.getByRole('button', { name: 'Claim for review' }).click();
+  await page.getByRole('button', { name: 'Approve and publish' }).click();
+  await expect(page.getByRole('heading', { level: 1 }).first()).toContainText('Published');
+}
+
+test('an upgrade that asks for a new permission needs consent and new settings; rollback returns', async ({ page }, testInfo) => {
+  const key = uniqueKey(testInfo, 'e2e-upgrade');
+  await publishVersion(page, key, '1.0.0', upgradeManifest(key, '1.0.0', ''));
+
+  // Install 1.0.0: nothing is required, and the test step is skipped.
+  await signInAs(page, PUBLISHER);
+  await page.goto(`/orgs/globex/projects/website/install/${key}`);
+  await ready(page);
+  await page.getByRole('button', { name: 'Allow and continue' }).click();
+  await expect(page).toHaveURL(/step=0$/);
+  await ready(page);
+  await next(page);
+  await expect(page).toHaveURL(/step=1$/);
+  await ready(page);
+  await page.getByRole('button', { name: 'Skip this step' }).click();
+  await expect(page).toHaveURL(/\/done$/);
+  await ready(page);
+  await page.getByRole('link', { name: 'Open the installation' }).click();
+  await ready(page);
+  const installation = page.url();
+
+  // 1.1.0 asks to write comments and needs a channel.
+  const extra = `  - key: channel
+    label: Channel
+    type: string
+    required: true
+`;
+  await publishVersion(page, key, '1.1.0', upgradeManifest(key, '1.1.0', extra));
+  await signInAs(page, PUBLISHER);
+  await page.goto(installation);
+  await ready(page);
+  await page.getByRole('link', { name: 'Upgrade to 1.1.0' }).click();
+  await ready(page);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Upgrade E2E ${key} from 1.0.0 to 1.1.0`);
+  await expect(page.getByRole('heading', { name: 'Release notes' })).toBeVisible();
+  await expect(page.locator('ul').filter({ hasText: 'comments:write' }).first()).toBeVisible();
+  await expectAccessible(page);
+  await page.getByRole('button', { name: 'Upgrade' }).click();
+  await expect(page.locator('#consent-error')).toContainText('tick the box');
+  await page.getByLabel(`Grant E2E ${key} these permissions`).check();
+  await page.getByRole('button', { name: 'Upgrade' }).click();
+
+  // The wizard asks for the new required setting.
+  await expect(page).toHaveURL(/\/setup\?step=0$/);
+  await ready(page);
+  await page.getByLabel('Channel').fill('#releases');
+  await next(page);
+  await expect(page).toHaveURL(/step=1$/);
+  await ready(page);
+  await page.getByRole('button', { name: 'Skip this step' }).click();
+  await page.goto(installation);
+  await ready(page);
+  await expect(page.getByText(/previously 1\.0\.0/)).toBeVisible();
+  await expect(page.getByRole('listitem').filter({ hasText: 'comments:write' })).toBeVisible();
+
+  // Roll back.
+  await page.getByRole('link', { name: 'Roll back to 1.0.0' }).click();
+  await ready(page);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Roll back E2E ${key} from 1.1.0 to 1.0.0`);
+  await page.getByRole('button', { name: 'Roll back' }).click();
+  await expect(page).toHaveURL(installation);
+  await ready(page);
+  await expect(page.getByText(/previously 1\.1\.0/)).toBeVisible();
+  await expect(page.getByRole('listitem').filter({ hasText: 'comments:write' })).toHaveCount(0);
+});

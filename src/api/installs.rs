@@ -4,7 +4,7 @@
 
 use crate::error::AppError;
 use crate::model::installation::{
-    Consent, InstallOptions, InstallationDetail, ShownOnce, WizardPage,
+    Consent, InstallOptions, InstallationDetail, ShownOnce, VersionChange, WizardPage,
 };
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -19,6 +19,7 @@ use {
     crate::server::db::organizations::{self, OrgRecord},
     crate::server::db::{installations, users, Db},
     crate::server::install::{self, Moved, Nav, Posted},
+    crate::server::upgrade,
 };
 
 /// The organization `slug` and the caller's role; others are told it does not exist.
@@ -360,6 +361,83 @@ pub async fn uninstall_installation(
         }
         install::uninstall(&state, &user.id, &setup).await?;
         leptos_axum::redirect(&setup.path());
+        Ok(())
+    }
+    .await;
+    answer(result)
+}
+
+/// What moving an installation to version `to` (default: the latest) changes (admins).
+#[server(endpoint = "preview_version_change")]
+pub async fn preview_version_change(
+    org: String,
+    id: String,
+    to: Option<String>,
+) -> Result<VersionChange, AppError> {
+    let (state, session) = context().await?;
+    let result = async {
+        let user = auth::require_user(&state.db, &session).await?;
+        let organization = admin_of(&state.db, &user, &org).await?;
+        let setup = install::load(&state, &organization, &id).await?;
+        upgrade::preview(&state, &setup, to.as_deref()).await
+    }
+    .await;
+    answer(result)
+}
+
+/// Upgrades or rolls back an installation (admins); added permissions need `consent=yes`.
+#[server(endpoint = "change_version")]
+pub async fn change_version(
+    org: String,
+    id: String,
+    to: String,
+    consent: Option<String>,
+) -> Result<(), AppError> {
+    let (state, session) = context().await?;
+    let result = async {
+        let user = auth::require_user(&state.db, &session).await?;
+        let organization = admin_of(&state.db, &user, &org).await?;
+        let setup = install::load(&state, &organization, &id).await?;
+        let consent = consent.as_deref() == Some("yes");
+        match upgrade::change(&state, &user.id, &setup, &to, consent).await? {
+            upgrade::Changed::Done => leptos_axum::redirect(&setup.path()),
+            upgrade::Changed::Configure(step) => {
+                leptos_axum::redirect(&setup_path(&organization.slug, &id, step))
+            }
+        }
+        Ok(())
+    }
+    .await;
+    answer(result)
+}
+
+/// Rotates a generated signing secret (admins): the new one is shown once; the old one signs
+/// for a day more.
+#[server(endpoint = "rotate_signing_secret")]
+pub async fn rotate_signing_secret(org: String, id: String) -> Result<(), AppError> {
+    let (state, session) = context().await?;
+    let result = async {
+        let user = auth::require_user(&state.db, &session).await?;
+        let organization = admin_of(&state.db, &user, &org).await?;
+        let setup = install::load(&state, &organization, &id).await?;
+        install::rotate_signing_secret(&state, &user.id, &setup).await?;
+        leptos_axum::redirect(&format!("{}/done", setup.path()));
+        Ok(())
+    }
+    .await;
+    answer(result)
+}
+
+/// Replaces the runtime token (admins): the old one stops working; the new one is shown once.
+#[server(endpoint = "replace_runtime_token")]
+pub async fn replace_runtime_token(org: String, id: String) -> Result<(), AppError> {
+    let (state, session) = context().await?;
+    let result = async {
+        let user = auth::require_user(&state.db, &session).await?;
+        let organization = admin_of(&state.db, &user, &org).await?;
+        let setup = install::load(&state, &organization, &id).await?;
+        install::replace_runtime_token(&state, &user.id, &setup).await?;
+        leptos_axum::redirect(&format!("{}/done", setup.path()));
         Ok(())
     }
     .await;

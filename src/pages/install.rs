@@ -9,7 +9,8 @@
 
 use crate::api::installs::{
     get_installation, install_choice, install_consent, installation_credentials, setup_page,
-    BeginInstall, SaveSetupStep, SetInstallationEnabled, UninstallInstallation,
+    BeginInstall, ReplaceRuntimeToken, RotateSigningSecret, SaveSetupStep, SetInstallationEnabled,
+    UninstallInstallation,
 };
 use crate::components::fields::SettingInput;
 use crate::components::form::{field_error, Field, FormMessage, Submit};
@@ -471,6 +472,9 @@ pub fn DonePage() -> impl IntoView {
                                 view! {
                                     <div class="notice credentials" role="status">
                                         <p><strong>"Copy these now: they are not shown again."</strong></p>
+                                        {d.previous_secret_until.map(|until| view! {
+                                            <p>"A new signing secret: the previous one also signs until " <When ms=until /> ", so your extension can switch without missing a delivery."</p>
+                                        })}
                                         {c.signing_secret.map(|s| view! {
                                             <p>"Signing secret (configure your extension to verify " <code>"X-Kiket-Signature"</code> " and " <code>"webhook-signature"</code> " with it):"</p>
                                             <p><code class="secret-once" data-testid="signing-secret">{s}</code></p>
@@ -527,6 +531,8 @@ fn Installation(
     enable: ServerAction<SetInstallationEnabled>,
     uninstall: ServerAction<UninstallInstallation>,
 ) -> impl IntoView {
+    let rotate = ServerAction::<RotateSigningSecret>::new();
+    let token = ServerAction::<ReplaceRuntimeToken>::new();
     let manage = d.can_manage && d.status != InstallStatus::Uninstalled;
     let (org, id) = (d.org.0.clone(), d.id.clone());
     view! {
@@ -611,9 +617,41 @@ fn Installation(
                 let active = d.status == InstallStatus::Active;
                 let show_toggle = matches!(d.status, InstallStatus::Active | InstallStatus::Disabled);
                 let key = d.extension.0.clone();
+                let base = format!("/orgs/{org}/installations/{id}");
+                let upgrade = d.upgrade_to.clone();
+                let rollback = d.previous_version.clone();
+                let generated = d.generated_secret && show_toggle;
+                let overlap = d.previous_secret_until;
+                let (org_r, id_r, org_t, id_t) = (org.clone(), id.clone(), org.clone(), id.clone());
                 view! {
                     <h2>"Manage"</h2>
-                    <p><a class="button" href=format!("/orgs/{}/installations/{}/setup", org, id)>"Re-configure"</a></p>
+                    <p class="actions">
+                        <a class="button" href=format!("{base}/setup")>"Re-configure"</a>
+                        {upgrade.map(|v| view! { " " <a class="button primary" href=format!("{base}/version?to={v}")>{format!("Upgrade to {v}")}</a> })}
+                        {rollback.map(|v| view! { " " <a class="button" href=format!("{base}/version?to={v}")>{format!("Roll back to {v}")}</a> })}
+                    </p>
+                    {show_toggle.then(|| view! {
+                        <h3>"Credentials"</h3>
+                        {overlap.map(|until| view! {
+                            <p class="notice">"The previous signing secret also signs until " <When ms=until /> "."</p>
+                        })}
+                        <div class="actions">
+                            {generated.then(|| view! {
+                                <ActionForm action=rotate attr:class="inline-form">
+                                    <input type="hidden" name="org" value=org_r.clone() />
+                                    <input type="hidden" name="id" value=id_r.clone() />
+                                    <button type="submit" class="button">"Rotate signing secret"</button>
+                                </ActionForm>
+                            })}
+                            <ActionForm action=token attr:class="inline-form">
+                                <input type="hidden" name="org" value=org_t.clone() />
+                                <input type="hidden" name="id" value=id_t.clone() />
+                                <button type="submit" class="button">"Replace runtime token"</button>
+                            </ActionForm>
+                        </div>
+                        <FormMessage action=rotate />
+                        <FormMessage action=token />
+                    })}
                     {show_toggle.then({
                         let (org, id) = (org.clone(), id.clone());
                         move || view! {

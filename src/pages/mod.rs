@@ -20,3 +20,4 @@ pub mod sign_in;
 pub mod sign_up;
 pub mod validate;
 pub mod version;
+pub mod version_change;

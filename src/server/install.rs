@@ -28,6 +28,8 @@ use std::time::Duration;
 
 /// The secret store key of an installation's generated signing secret.
 pub const SIGNING_SECRET_KEY: &str = "KIKET_SIGNING_SECRET";
+/// The secret store key of the signing secret a rotation replaced (it signs for a day more).
+pub const PREVIOUS_SIGNING_SECRET_KEY: &str = "KIKET_PREVIOUS_SIGNING_SECRET";
 /// The prefix of runtime tokens.
 pub const RUNTIME_TOKEN_PREFIX: &str = "kkr_";
 /// How long the test step waits for the extension by default.
@@ -329,8 +331,30 @@ pub async fn load(state: &AppState, org: &OrgRecord, id: &str) -> Result<Setup, 
     })
 }
 
+/// Loads installation `id` whatever its organization (the runtime API, which authenticates the
+/// installation itself).
+pub async fn load_by_id(state: &AppState, id: &str) -> Result<Setup, AppError> {
+    let not_found = || AppError::NotFound("No such installation.".into());
+    let installation = installations::find(&state.db.pool, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let org = organizations::find_by_id(&state.db.pool, &installation.organization_id)
+        .await?
+        .ok_or_else(not_found)?;
+    load(state, &org, id).await
+}
+
+/// Every secret the manifest declares, and whether each is set.
+pub async fn declared_secret_states(
+    state: &AppState,
+    setup: &Setup,
+) -> Result<Vec<SecretState>, AppError> {
+    let all: Vec<&Setting> = setup.manifest.settings.iter().collect();
+    secret_states_of(state, setup, &all).await
+}
+
 /// The stored secrets of `fields` in their scopes.
-async fn secret_states(
+pub async fn secret_states_of(
     state: &AppState,
     setup: &Setup,
     fields: &[&Setting],
@@ -387,7 +411,7 @@ pub async fn page(
         .ok_or_else(|| AppError::NotFound("This setup has no such step.".into()))?;
     let values = setup.values();
     let fields: Vec<&Setting> = planned.step.fields.iter().collect();
-    let secrets = secret_states(state, setup, &fields).await?;
+    let secrets = secret_states_of(state, setup, &fields).await?;
     let content_html = planned
         .step
         .content
@@ -583,7 +607,7 @@ pub async fn submit(
     }
     // Secrets already stored count as entered.
     let fields: Vec<&Setting> = step.fields.iter().collect();
-    let stored = secret_states(state, setup, &fields).await?;
+    let stored = secret_states_of(state, setup, &fields).await?;
     let mut check = values.clone();
     for f in step.fields.iter().filter(|f| f.secret) {
         let typed = posted.values.get(&f.key).map(|v| v.trim()).unwrap_or("");
@@ -835,7 +859,8 @@ pub fn ping_url(
     })
 }
 
-/// The signing secrets of an installation, current first.
+/// The signing secrets of an installation, current first: during the day after a rotation the
+/// previous one signs as well.
 pub async fn signing_secrets(
     state: &AppState,
     setup: &Setup,
@@ -859,7 +884,164 @@ pub async fn signing_secrets(
         )
         .await
         .map_err(secret_error)?;
-    Ok(found.map(|(_, v)| vec![v]).unwrap_or_default())
+    let mut out: Vec<SecretString> = found.map(|(_, v)| vec![v]).unwrap_or_default();
+    if setup.manifest.signing_secret_setting.is_none()
+        && previous_secret_until(state, &setup.installation.id)
+            .await?
+            .is_some_and(|until| until > now_ms())
+    {
+        if let Some(previous) = state
+            .secrets
+            .reveal(
+                &state.db.pool,
+                &setup.org.id,
+                &Scope::installation(&setup.installation.id),
+                PREVIOUS_SIGNING_SECRET_KEY,
+                purpose,
+                actor_id,
+            )
+            .await
+            .map_err(secret_error)?
+        {
+            out.push(previous);
+        }
+    }
+    Ok(out)
+}
+
+/// Until when the previous signing secret of an installation still signs.
+pub async fn previous_secret_until(state: &AppState, id: &str) -> Result<Option<i64>, AppError> {
+    let row: Option<(Option<i64>,)> =
+        sqlx::query_as("SELECT previous_secret_until FROM installations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&state.db.pool)
+            .await?;
+    Ok(row.and_then(|(u,)| u))
+}
+
+/// How long a rotated-out signing secret keeps signing.
+pub const ROTATION_OVERLAP_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Replaces a generated signing secret. The old one keeps signing (a second signature) for a
+/// day, so extensions can switch without losing a delivery; the new one is shown once.
+pub async fn rotate_signing_secret(
+    state: &AppState,
+    actor_id: &str,
+    setup: &Setup,
+) -> Result<(), AppError> {
+    if let Some(setting) = &setup.manifest.signing_secret_setting {
+        return Err(AppError::Conflict(format!(
+            "This extension signs with the setting {setting}: change it through Re-configure."
+        )));
+    }
+    if matches!(
+        setup.installation.status,
+        InstallStatus::Setup | InstallStatus::Uninstalled
+    ) {
+        return Err(AppError::Conflict(
+            "Only an installed extension's signing secret can be rotated.".into(),
+        ));
+    }
+    let pool = &state.db.pool;
+    let scope = Scope::installation(&setup.installation.id);
+    let current = state
+        .secrets
+        .reveal(
+            pool,
+            &setup.org.id,
+            &scope,
+            SIGNING_SECRET_KEY,
+            Purpose::Rotation,
+            Some(actor_id),
+        )
+        .await
+        .map_err(secret_error)?;
+    if let Some(current) = current {
+        state
+            .secrets
+            .set(
+                pool,
+                &setup.org.id,
+                &scope,
+                PREVIOUS_SIGNING_SECRET_KEY,
+                &current,
+                actor_id,
+            )
+            .await
+            .map_err(secret_error)?;
+    }
+    state
+        .secrets
+        .set(
+            pool,
+            &setup.org.id,
+            &scope,
+            SIGNING_SECRET_KEY,
+            &SecretString::from(signing::generate_secret()),
+            actor_id,
+        )
+        .await
+        .map_err(secret_error)?;
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "UPDATE installations SET previous_secret_until = $1, signing_secret_shown_at = NULL, updated_at = $2 \
+         WHERE id = $3",
+    )
+    .bind(now_ms() + ROTATION_OVERLAP_MS)
+    .bind(now_ms())
+    .bind(&setup.installation.id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut *tx,
+        audit::Entry::new(
+            Some(actor_id),
+            "installation.signing_secret_rotated",
+            "installation",
+            &setup.installation.id,
+        )
+        .for_organization(&setup.org.id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Revokes the runtime token; a new one is shown once on the next visit of the done page.
+pub async fn replace_runtime_token(
+    state: &AppState,
+    actor_id: &str,
+    setup: &Setup,
+) -> Result<(), AppError> {
+    if matches!(
+        setup.installation.status,
+        InstallStatus::Setup | InstallStatus::Uninstalled
+    ) {
+        return Err(AppError::Conflict(
+            "Only an installed extension gets a runtime token.".into(),
+        ));
+    }
+    let mut tx = state.db.pool.begin().await?;
+    sqlx::query(
+        "UPDATE installations SET runtime_token_hash = NULL, updated_at = $1 WHERE id = $2",
+    )
+    .bind(now_ms())
+    .bind(&setup.installation.id)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut *tx,
+        audit::Entry::new(
+            Some(actor_id),
+            "installation.runtime_token_replaced",
+            "installation",
+            &setup.installation.id,
+        )
+        .for_organization(&setup.org.id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Sends the extension a signed `extension.ping` with the non-secret values and the secret
@@ -887,7 +1069,7 @@ pub async fn ping(
         };
     };
     let all: Vec<&Setting> = setup.manifest.settings.iter().collect();
-    let secret_status = match secret_states(state, setup, &all).await {
+    let secret_status = match secret_states_of(state, setup, &all).await {
         Ok(s) => s,
         Err(e) => return fail(e.to_string()),
     };
@@ -1189,7 +1371,7 @@ pub async fn detail(
 ) -> Result<InstallationDetail, AppError> {
     let values = setup.values();
     let all: Vec<&Setting> = setup.manifest.settings.iter().collect();
-    let secrets = secret_states(state, setup, &all).await?;
+    let secrets = secret_states_of(state, setup, &all).await?;
     let mut events: Vec<String> = setup
         .manifest
         .triggers
@@ -1234,6 +1416,11 @@ pub async fn detail(
         created_at: setup.installation.created_at,
         configured_at: setup.installation.configured_at,
         can_manage,
+        upgrade_to: crate::server::upgrade::latest_other(state, setup).await?,
+        generated_secret: setup.manifest.signing_secret_setting.is_none(),
+        previous_secret_until: previous_secret_until(state, &setup.installation.id)
+            .await?
+            .filter(|u| *u > now_ms()),
     })
 }
 

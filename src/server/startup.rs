@@ -156,6 +156,14 @@ pub fn build_router(state: AppState) -> Router {
         )
         .route("/extensions/{key}/icon", get(upload::icon))
         .route("/sitemap.xml", get(upload::sitemap))
+        .route(
+            "/api/v1/installation",
+            get(crate::server::runtime_api::installation),
+        )
+        .route(
+            "/api/v1/installation/secrets/{key}",
+            get(crate::server::runtime_api::secret),
+        )
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))

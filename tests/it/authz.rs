@@ -17,7 +17,8 @@ use kiket_marketplace::api::extensions::{
     UndeprecateExtension, UpdateListing,
 };
 use kiket_marketplace::api::installs::{
-    BeginInstall, GetInstallation, InstallChoice, InstallConsent, InstallationCredentials,
+    BeginInstall, ChangeVersion, GetInstallation, InstallChoice, InstallConsent,
+    InstallationCredentials, PreviewVersionChange, ReplaceRuntimeToken, RotateSigningSecret,
     SaveSetupStep, SetInstallationEnabled, SetupPage, UninstallInstallation,
 };
 use kiket_marketplace::api::manifests::ValidateManifest;
@@ -532,6 +533,33 @@ fn table() -> Vec<Row> {
                     ("confirm", "authz-ext".into()),
                 ]
             },
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: PreviewVersionChange::PATH,
+            form: |_| vec![("org", "authz-org".into()), ("id", "ins_x".into())],
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: ChangeVersion::PATH,
+            form: |_| {
+                vec![
+                    ("org", "authz-org".into()),
+                    ("id", "ins_x".into()),
+                    ("to", "1.0.0".into()),
+                    ("consent", "yes".into()),
+                ]
+            },
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: RotateSigningSecret::PATH,
+            form: |_| vec![("org", "authz-org".into()), ("id", "ins_x".into())],
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: ReplaceRuntimeToken::PATH,
+            form: |_| vec![("org", "authz-org".into()), ("id", "ins_x".into())],
             expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
         },
         Row {

@@ -689,3 +689,336 @@ async fn yanked_and_revoked_versions_are_not_installed(#[case] engine: Engine) {
     .await;
     assert_eq!(detail["revoked_reason"], "Leaks tokens");
 }
+
+/// Installs wizard-demo into globex/web through every step, with `token` as API_TOKEN; returns
+/// the installation id and its runtime token.
+async fn installed(w: &World, token: &str) -> (String, String) {
+    let app = &w.app;
+    let begin = [
+        ("org", "globex"),
+        ("project", "web"),
+        ("key", "wizard-demo"),
+        ("version", "1.0.0"),
+    ];
+    let (status, body) = call(app, &w.admin, BeginInstall::PATH, &begin).await;
+    assert_eq!(status, 200, "{body}");
+    let id = installation_id(w).await;
+    for (index, nav, fields) in [
+        (
+            "0",
+            "next",
+            vec![("values[server_url]", "https://ci.globex.example")],
+        ),
+        ("1", "next", vec![("values[API_TOKEN]", token)]),
+        ("2", "next", vec![("values[channel]", "#ops")]),
+        ("3", "skip", vec![]),
+    ] {
+        let (status, body) = step(w, &id, index, nav, &fields).await;
+        assert_eq!(status, 200, "step {index}: {body}");
+    }
+    let (_, creds) = call(
+        app,
+        &w.admin,
+        InstallationCredentials::PATH,
+        &[("org", "globex"), ("id", &id)],
+    )
+    .await;
+    (id, creds["runtime_token"].as_str().unwrap().to_string())
+}
+
+#[rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_runtime_api_answers_its_own_installation_only(#[case] engine: Engine) {
+    let Some(w) = world(engine).await else {
+        return;
+    };
+    let app = &w.app;
+    let (id, token) = installed(&w, "tok-runtime").await;
+    let http = reqwest::Client::new();
+    let get = |path: &str, token: Option<&str>| {
+        let mut req = http.get(app.url(path));
+        if let Some(t) = token {
+            req = req.header("X-Kiket-Runtime-Token", t);
+        }
+        req.send()
+    };
+    // No token, a wrong one: 401 with a clear message.
+    for t in [None, Some("kkr_wrong"), Some("not-even-a-token")] {
+        let res = get("/api/v1/installation", t).await.unwrap();
+        assert_eq!(res.status(), 401);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unauthorized");
+    }
+    let res = get("/api/v1/installation", Some(&token)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["cache-control"], "no-store");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["id"], id.as_str());
+    assert_eq!(body["version"], "1.0.0");
+    assert_eq!(body["project"]["slug"], "web");
+    assert_eq!(body["settings"]["channel"], "#ops");
+    assert_eq!(body["settings"]["server_url"], "https://ci.globex.example");
+    assert!(body["settings"].get("API_TOKEN").is_none());
+    // A declared secret resolves; an undeclared key is 404 even though the store holds it.
+    let res = get("/api/v1/installation/secrets/API_TOKEN", Some(&token))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["value"], "tok-runtime");
+    assert_eq!(body["scope"], "installation");
+    let res = get(
+        "/api/v1/installation/secrets/KIKET_SIGNING_SECRET",
+        Some(&token),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 404);
+    let (audited,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'secret.decrypted' AND detail LIKE '%\"purpose\":\"api\"%' \
+         AND detail LIKE '%API_TOKEN%'",
+    )
+    .fetch_one(&app.state.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
+    // A replaced token stops working.
+    let (status, _) = call(
+        app,
+        &w.admin,
+        kiket_marketplace::api::installs::ReplaceRuntimeToken::PATH,
+        &[("org", "globex"), ("id", &id)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        get("/api/v1/installation", Some(&token))
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}
+
+#[rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrades_need_consent_for_new_permissions_and_can_be_rolled_back(#[case] engine: Engine) {
+    use kiket_marketplace::api::installs::{
+        ChangeVersion, PreviewVersionChange, RotateSigningSecret,
+    };
+    let Some(w) = world(engine).await else {
+        return;
+    };
+    let app = &w.app;
+    let (id, _) = installed(&w, "tok-upgrade").await;
+    let publisher = publishers::find_by_slug(&app.state.db.pool, "wizardry")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let admin_id = app
+        .create_user(&email("mkt2"), "a long enough password", true)
+        .await;
+    // 1.1.0 adds a permission and a required setting.
+    let source = manifest(
+        "wizard-demo",
+        "1.1.0",
+        "https://wizard.example.com",
+        "issues:read, comments:write, users:read",
+    ) + "  - key: region\n    label: Region\n    type: string\n    required: true\n";
+    register_manifest(&app.state.db, &publisher, &admin_id, &source, "", true).await;
+
+    let (_, detail) = call(
+        app,
+        &w.admin,
+        GetInstallation::PATH,
+        &[("org", "globex"), ("id", &id)],
+    )
+    .await;
+    assert_eq!(detail["upgrade_to"], "1.1.0");
+    let (status, preview) = call(
+        app,
+        &w.admin,
+        PreviewVersionChange::PATH,
+        &[("org", "globex"), ("id", &id)],
+    )
+    .await;
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(preview["to"], "1.1.0");
+    assert_eq!(preview["upgrade"], true);
+    assert_eq!(
+        preview["diff"]["permissions_added"],
+        serde_json::json!(["users:read"])
+    );
+    assert_eq!(preview["needs_consent"][0]["scope"], "users:read");
+    assert_eq!(preview["new_required"], serde_json::json!(["Region"]));
+    let form = [("org", "globex"), ("id", id.as_str()), ("to", "1.1.0")];
+    let (status, body) = call(app, &w.admin, ChangeVersion::PATH, &form).await;
+    assert_eq!(status, 422);
+    assert!(body["message"].as_str().unwrap().contains("tick the box"));
+    let (status, _) = call(app, &w.member, ChangeVersion::PATH, &form).await;
+    assert_eq!(status, 403);
+    let mut consented = form.to_vec();
+    consented.push(("consent", "yes"));
+    let (status, body) = call(app, &w.admin, ChangeVersion::PATH, &consented).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, detail) = call(
+        app,
+        &w.admin,
+        GetInstallation::PATH,
+        &[("org", "globex"), ("id", &id)],
+    )
+    .await;
+    assert_eq!(detail["version"], "1.1.0");
+    assert_eq!(detail["previous_version"], "1.0.0");
+    assert_eq!(detail["permissions"].as_array().unwrap().len(), 3);
+
+    // Rolling back needs no consent (permissions only go away).
+    let (status, preview) = call(
+        app,
+        &w.admin,
+        PreviewVersionChange::PATH,
+        &[("org", "globex"), ("id", &id), ("to", "1.0.0")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(preview["upgrade"], false);
+    assert_eq!(
+        preview["diff"]["permissions_removed"],
+        serde_json::json!(["users:read"])
+    );
+    let (status, _) = call(
+        app,
+        &w.admin,
+        ChangeVersion::PATH,
+        &[("org", "globex"), ("id", &id), ("to", "1.0.0")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, detail) = call(
+        app,
+        &w.admin,
+        GetInstallation::PATH,
+        &[("org", "globex"), ("id", &id)],
+    )
+    .await;
+    assert_eq!(detail["version"], "1.0.0");
+    assert_eq!(detail["previous_version"], "1.1.0");
+
+    // Rotating the signing secret: a new one shown once, the old one signs for a day more.
+    let old = signing_secret(app, &id).await;
+    let (status, _) = call(
+        app,
+        &w.admin,
+        RotateSigningSecret::PATH,
+        &[("org", "globex"), ("id", &id)],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, creds) = call(
+        app,
+        &w.admin,
+        InstallationCredentials::PATH,
+        &[("org", "globex"), ("id", &id)],
+    )
+    .await;
+    let new = creds["signing_secret"].as_str().unwrap().to_string();
+    assert_ne!(new, old);
+    let setup = kiket_marketplace::server::install::load_by_id(&app.state, &id)
+        .await
+        .unwrap();
+    let secrets =
+        kiket_marketplace::server::install::signing_secrets(&app.state, &setup, Purpose::Api, None)
+            .await
+            .unwrap();
+    let secrets: Vec<String> = secrets
+        .iter()
+        .map(|s| s.expose_secret().to_string())
+        .collect();
+    assert_eq!(secrets, [new, old]);
+}
+
+async fn signing_secret(app: &TestApp, id: &str) -> String {
+    app.state
+        .secrets
+        .reveal(
+            &app.state.db.pool,
+            &org_id(app).await,
+            &Scope::installation(id),
+            SIGNING_SECRET_KEY,
+            Purpose::Api,
+            None,
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .expose_secret()
+        .to_string()
+}
+
+#[rstest]
+#[case::sqlite(Engine::Sqlite)]
+#[case::postgres(Engine::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_a_version_disables_its_installations_and_tells_the_admins(
+    #[case] engine: Engine,
+) {
+    use kiket_marketplace::model::review::{decide, Action};
+    use kiket_marketplace::server::db::review;
+    let Some(w) = world(engine).await else {
+        return;
+    };
+    let app = &w.app;
+    let (id, _) = installed(&w, "tok-revoked").await;
+    assert_eq!(installs(&card(&w).await), 1);
+    let admin_id = app
+        .create_user(&email("mkt3"), "a long enough password", true)
+        .await;
+    let pool = &app.state.db.pool;
+    let target = review::find(pool, "wizard-demo", "1.0.0")
+        .await
+        .unwrap()
+        .unwrap();
+    let to = decide(target.standing, Action::Revoke, true, true, "Leaks tokens").unwrap();
+    review::apply(
+        pool,
+        &target,
+        "wizard-demo",
+        "1.0.0",
+        to,
+        Action::Revoke,
+        &admin_id,
+        "Leaks tokens",
+    )
+    .await
+    .unwrap();
+    let (_, detail) = call(
+        app,
+        &w.admin,
+        GetInstallation::PATH,
+        &[("org", "globex"), ("id", &id)],
+    )
+    .await;
+    assert_eq!(detail["status"], "disabled");
+    assert!(detail["disabled_reason"]
+        .as_str()
+        .unwrap()
+        .contains("Leaks tokens"));
+    let (status, body) = call(
+        app,
+        &w.admin,
+        SetInstallationEnabled::PATH,
+        &[("org", "globex"), ("id", &id), ("enabled", "true")],
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+    let (told,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE message LIKE '%Leaks tokens%' AND link LIKE '%/installations/%'")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(told, 1, "the organization's one admin");
+}

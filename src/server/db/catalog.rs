@@ -433,13 +433,17 @@ pub async fn search(db: &Db, query: &CatalogQuery) -> Result<(Vec<CatalogCard>, 
         ),
     };
     let rows: Vec<(CardRow, i64)> = if relevance.is_some() && !sqlite {
-        // PostgreSQL's planner costs a sequential scan that tests every row's full-text vector
-        // as cheap, but those vectors are mostly stored out of line: read back, they make a broad
-        // search several times slower than the GIN index does.
+        // PostgreSQL's planner costs testing a row's full-text vector as cheap, but those vectors
+        // are compressed or stored out of line: a plan that reads them back (a sequential scan,
+        // or an index scan in sort order filtering every row) is several times slower than the
+        // GIN index's bitmap, which matches without reading them.
         let mut tx = pool.begin().await?;
-        sqlx::query("SET LOCAL enable_seqscan = off")
-            .execute(&mut *tx)
-            .await?;
+        for setting in [
+            "SET LOCAL enable_seqscan = off",
+            "SET LOCAL enable_indexscan = off",
+        ] {
+            sqlx::query(setting).execute(&mut *tx).await?;
+        }
         let rows = binds
             .apply(sqlx::query_as::<_, CountedRow>(&sql))
             .fetch_all(&mut *tx)

@@ -31,6 +31,32 @@ where
     Ok(())
 }
 
+/// Notifies every admin of an organization.
+pub async fn to_org_admins<'e, E>(
+    executor: E,
+    organization_id: &str,
+    message: &str,
+    link: &str,
+) -> Result<(), sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let id = new_id("ntf");
+    sqlx::query(
+        "INSERT INTO notifications (id, user_id, at, message, link) \
+         SELECT $1 || '_' || user_id, user_id, $2, $3, $4 FROM organization_members \
+         WHERE organization_id = $5 AND role = 'admin'",
+    )
+    .bind(id)
+    .bind(now_ms())
+    .bind(message)
+    .bind(link)
+    .bind(organization_id)
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
 /// Notifies every marketplace admin.
 pub async fn to_admins<'e, E>(executor: E, message: &str, link: &str) -> Result<(), sqlx::Error>
 where

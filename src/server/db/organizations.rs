@@ -322,6 +322,16 @@ pub async fn find_project(
     }))
 }
 
+/// An organization by id.
+pub async fn find_by_id(pool: &AnyPool, id: &str) -> Result<Option<OrgRecord>, sqlx::Error> {
+    let row: Option<(String, String, String)> =
+        sqlx::query_as("SELECT id, slug, name FROM organizations WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(|(id, slug, name)| OrgRecord { id, slug, name }))
+}
+
 /// A project by id.
 pub async fn project_by_id(pool: &AnyPool, id: &str) -> Result<Option<ProjectRecord>, sqlx::Error> {
     let row: Option<(String, String, String, String)> =

@@ -144,6 +144,51 @@ pub async fn apply(
         )
         .await?;
     }
+    // A revoked version stops working wherever it is installed; the organizations' admins hear why.
+    if action == Action::Revoke {
+        let reason = format!(
+            "Version {version} was revoked by the marketplace: {}",
+            message.unwrap_or("security")
+        );
+        let affected: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT i.id, i.organization_id, o.slug FROM installations i \
+             JOIN organizations o ON o.id = i.organization_id JOIN versions v ON v.extension_id = i.extension_id \
+             WHERE v.id = $1 AND i.version = v.version AND i.status IN ('active', 'setup', 'disabled')",
+        )
+        .bind(version_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for (installation, organization, slug) in &affected {
+            sqlx::query(
+                "UPDATE installations SET status = CASE WHEN status = 'setup' THEN 'setup' ELSE 'disabled' END, \
+                 disabled_reason = $1, updated_at = $2 WHERE id = $3",
+            )
+            .bind(&reason)
+            .bind(now)
+            .bind(installation)
+            .execute(&mut *tx)
+            .await?;
+            super::audit::record(
+                &mut *tx,
+                super::audit::Entry::new(
+                    Some(actor_id),
+                    "installation.disabled",
+                    "installation",
+                    installation,
+                )
+                .with(serde_json::json!({ "reason": reason }))
+                .for_organization(organization),
+            )
+            .await?;
+            super::notifications::to_org_admins(
+                &mut *tx,
+                organization,
+                &format!("{key}: {reason}"),
+                &format!("/orgs/{slug}/installations/{installation}"),
+            )
+            .await?;
+        }
+    }
     // Approving, yanking, un-yanking and revoking can change what the catalog shows.
     if matches!(
         action,

@@ -70,6 +70,8 @@ pub enum Purpose {
     WizardTest,
     /// Shown once to the admin who created it (a generated signing secret).
     ShownOnce,
+    /// Moved aside by a rotation (re-encrypted under another key, never shown).
+    Rotation,
 }
 
 impl Purpose {
@@ -80,6 +82,7 @@ impl Purpose {
             Self::Api => "api",
             Self::WizardTest => "wizard_test",
             Self::ShownOnce => "shown_once",
+            Self::Rotation => "rotation",
         }
     }
 }
