@@ -432,7 +432,7 @@ pub async fn page(
             })
             .collect(),
         index,
-        step: planned.step.clone(),
+        step: with_projects(state, setup, &planned.step).await?,
         scope: planned.scope,
         values,
         secrets,
@@ -446,6 +446,32 @@ pub async fn page(
             .map(|s| (s.key.clone(), s.label.clone()))
             .collect(),
     })
+}
+
+/// `step` with the organization's projects as the choices of its `project` settings.
+async fn with_projects(
+    state: &AppState,
+    setup: &Setup,
+    step: &WizardStep,
+) -> Result<WizardStep, AppError> {
+    let mut step = step.clone();
+    if step.fields.iter().any(|f| f.kind == SettingType::Project) {
+        let projects = organizations::projects(&state.db.pool, &setup.org.id).await?;
+        for f in step
+            .fields
+            .iter_mut()
+            .filter(|f| f.kind == SettingType::Project)
+        {
+            f.options = projects
+                .iter()
+                .map(|p| crate::model::manifest::settings::SelectOption {
+                    value: p.slug.clone(),
+                    label: p.name.clone(),
+                })
+                .collect();
+        }
+    }
+    Ok(step)
 }
 
 /// Where the wizard goes after a step.
@@ -625,6 +651,21 @@ pub async fn submit(
         );
     }
     let mut errors = validate_values(&step.fields, &check);
+    // A project setting names one of this organization's projects.
+    let projects = with_projects(state, setup, step).await?;
+    for f in projects
+        .fields
+        .iter()
+        .filter(|f| f.kind == SettingType::Project)
+    {
+        let v = check.get(&f.key).map(|v| v.trim()).unwrap_or("");
+        if !v.is_empty() && is_shown(f, &check) && !f.options.iter().any(|o| o.value == v) {
+            errors.insert(
+                f.key.clone(),
+                "Choose one of your organization's projects.".into(),
+            );
+        }
+    }
     // A stored secret stands in as "stored": only typed values are checked by type.
     for f in step.fields.iter().filter(|f| f.secret) {
         if check.get(&f.key).map(String::as_str) == Some("stored") {

@@ -83,6 +83,10 @@ settings:
     label: API token
     type: secret
     required: true
+  - key: WEBHOOK_KEY
+    label: Webhook key
+    type: secret
+    auto_generate: {{length: 24}}
   - key: server_url
     label: Server URL
     type: url
@@ -111,6 +115,9 @@ settings:
     label: Kinds
     type: multiselect
     options: [bug, task]
+  - key: target
+    label: Target project
+    type: project
 "#
     )
 }
@@ -362,6 +369,15 @@ async fn an_admin_installs_configures_tests_and_uninstalls(#[case] engine: Engin
     )
     .await;
     assert!(!page.to_string().contains(token));
+    // Left empty, the auto_generate secret was generated.
+    let generated: Vec<String> = page["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["resolved_from"] == "installation")
+        .map(|s| s["key"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(generated, ["API_TOKEN", "WEBHOOK_KEY"]);
     assert_eq!(page["secrets"][0]["resolved_from"], "installation");
     // Back from the credentials keeps them: an empty field keeps the stored value.
     let (status, _) = step(&w, &id, "1", "next", &[]).await;
@@ -393,11 +409,39 @@ async fn an_admin_installs_configures_tests_and_uninstalls(#[case] engine: Engin
     .await;
     assert_eq!(status, 422);
     assert!(body["fields"]["mode"].is_string());
+    // A project setting offers the organization's projects, and takes nothing else.
+    let (_, page) = call(
+        app,
+        &w.admin,
+        SetupPage::PATH,
+        &[("org", "globex"), ("id", &id), ("step", "2")],
+    )
+    .await;
+    let target = page["step"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == "target")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        target["options"],
+        serde_json::json!([{"value": "web", "label": "Web"}])
+    );
+    let mut other = base.to_vec();
+    other.extend([("values[depth]", "3"), ("values[target]", "elsewhere")]);
+    let (status, body) = step(&w, &id, "2", "next", &other).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        body["fields"]["target"],
+        "Choose one of your organization's projects."
+    );
     let mut good = base.to_vec();
     good.extend([
         ("values[depth]", "3"),
         ("multi[kinds][0]", "task"),
         ("multi[kinds][1]", "bug"),
+        ("values[target]", "web"),
     ]);
     let (status, body) = step(&w, &id, "2", "next", &good).await;
     assert_eq!(status, 200, "{body}");

@@ -536,3 +536,84 @@ mod never_panics {
         }
     }
 }
+
+/// One setting of every type that takes a typed value, for the value cases below.
+const EVERY_TYPE: &str = r#"manifest_version: 2
+extension:
+  key: every-type
+  name: Every type
+  version: 1.0.0
+  runtime: internal
+settings:
+  - {key: name, label: Name, type: string, max_length: 5}
+  - {key: code, label: Code, type: string, pattern: "[A-Z]{3}"}
+  - {key: notes, label: Notes, type: text}
+  - {key: ratio, label: Ratio, type: number, min: 0, max: 1}
+  - {key: count, label: Count, type: integer, min: 1, max: 10}
+  - {key: on, label: On, type: boolean}
+  - key: mode
+    label: Mode
+    type: select
+    options: [a, b]
+  - key: kinds
+    label: Kinds
+    type: multiselect
+    options: [bug, task]
+  - {key: site, label: Site, type: url}
+  - {key: contact, label: Contact, type: email}
+  - {key: extra, label: Extra, type: object}
+  - key: body
+    label: Body
+    type: template
+    variables: [title]
+    validation: {required_variables: [title]}
+  - {key: TOKEN, label: Token, type: secret}
+"#;
+
+#[rstest::rstest]
+#[case("name", "abcde", None)]
+#[case("name", "abcdef", Some("at most 5"))]
+#[case("code", "ABC", None)]
+#[case("code", "AB1", Some("expected format"))]
+#[case("notes", "two\nlines", None)]
+#[case("ratio", "0.25", None)]
+#[case("ratio", "1.5", Some("1 or less"))]
+#[case("ratio", "many", Some("Enter a number"))]
+#[case("count", "10", None)]
+#[case("count", "2.5", Some("whole number"))]
+#[case("count", "0", Some("1 or more"))]
+#[case("on", "true", None)]
+#[case("on", "maybe", Some("yes or no"))]
+#[case("mode", "b", None)]
+#[case("mode", "c", Some("one of the options"))]
+#[case("kinds", "bug,task", None)]
+#[case("kinds", "bug,epic", Some("not one of the options"))]
+#[case("site", "https://ci.example.com/x", None)]
+#[case("site", "ftp://ci.example.com", Some("URL"))]
+#[case("contact", "ops@example.com", None)]
+#[case("contact", "ops@", Some("email"))]
+#[case("extra", "{\"a\": 1}", None)]
+#[case("extra", "[1, 2]", Some("JSON object"))]
+#[case("body", "Title: {{ title }}", None)]
+#[case("body", "No variables", Some("{{ title }}"))]
+#[case("TOKEN", "anything at all", None)]
+fn every_type_checks_its_values(
+    #[case] key: &str,
+    #[case] value: &str,
+    #[case] error: Option<&str>,
+) {
+    let l = lint(EVERY_TYPE);
+    assert_eq!(errors(&l), vec![]);
+    let m = l.manifest.unwrap();
+    let values: BTreeMap<String, String> = [(key.to_string(), value.to_string())].into();
+    let found = validate_values(&m.settings, &values);
+    match error {
+        None => assert!(found.is_empty(), "{key}={value:?}: {found:?}"),
+        Some(part) => {
+            let message = found
+                .get(key)
+                .unwrap_or_else(|| panic!("{key}={value:?} passed"));
+            assert!(message.contains(part), "{key}={value:?}: {message}");
+        }
+    }
+}
