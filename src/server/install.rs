@@ -314,7 +314,11 @@ pub async fn load(state: &AppState, org: &OrgRecord, id: &str) -> Result<Setup, 
     let org_configured = configured_at.is_some_and(|at| {
         installation.status != InstallStatus::Setup || at < installation.created_at
     });
-    let steps = plan(&manifest, !org_configured);
+    // Re-configuring an installed extension offers the organization-wide settings too.
+    let steps = plan(
+        &manifest,
+        !org_configured || installation.status != InstallStatus::Setup,
+    );
     Ok(Setup {
         revoked_reason: version
             .review

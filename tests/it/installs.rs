@@ -541,6 +541,18 @@ async fn an_admin_installs_configures_tests_and_uninstalls(#[case] engine: Engin
     assert!(!detail.to_string().contains(token));
     assert_eq!(installs(&card(&w).await), 1);
 
+    // Re-configuring starts with the organization-wide settings, filled in.
+    let (_, page) = call(
+        app,
+        &w.admin,
+        SetupPage::PATH,
+        &[("org", "globex"), ("id", &id), ("step", "0")],
+    )
+    .await;
+    assert_eq!(page["reconfigure"], true);
+    assert_eq!(page["steps"][0]["scope"], "extension");
+    assert_eq!(page["values"]["server_url"], "https://ci.globex.example");
+
     // Disable, enable.
     let (status, _) = call(
         app,
