@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 #[cfg(feature = "ssr")]
 use {
+    super::orgs::{org_for, require_org_admin},
     super::support::{answer, context, keep_input, take_kept_input},
     crate::model::installation::{describe_permission, InstallTarget},
     crate::model::manifest::Delivery,
@@ -22,32 +23,10 @@ use {
     crate::server::upgrade,
 };
 
-/// The organization `slug` and the caller's role; others are told it does not exist.
-#[cfg(feature = "ssr")]
-async fn org_for(
-    db: &Db,
-    user: &users::UserRecord,
-    slug: &str,
-) -> Result<(OrgRecord, OrgRole), AppError> {
-    let not_found = || AppError::NotFound("No such organization.".into());
-    let org = organizations::find_by_slug(&db.pool, slug)
-        .await?
-        .ok_or_else(not_found)?;
-    let role = organizations::role_of(&db.pool, &org.id, &user.id)
-        .await?
-        .ok_or_else(not_found)?;
-    Ok((org, role))
-}
-
+/// The organization `slug` when the caller administers it.
 #[cfg(feature = "ssr")]
 async fn admin_of(db: &Db, user: &users::UserRecord, slug: &str) -> Result<OrgRecord, AppError> {
-    let (org, role) = org_for(db, user, slug).await?;
-    if role != OrgRole::Admin {
-        return Err(AppError::Forbidden(
-            "Only admins of this organization can install and configure extensions.".into(),
-        ));
-    }
-    Ok(org)
+    require_org_admin(db, user, slug, "install and configure extensions").await
 }
 
 #[cfg(feature = "ssr")]

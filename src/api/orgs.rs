@@ -54,7 +54,7 @@ fn secret_error(e: SecretError) -> AppError {
 
 /// The organization `slug` and the caller's role; others are told it does not exist.
 #[cfg(feature = "ssr")]
-async fn org_for(
+pub(crate) async fn org_for(
     db: &Db,
     user: &users::UserRecord,
     slug: &str,
@@ -70,7 +70,7 @@ async fn org_for(
 }
 
 #[cfg(feature = "ssr")]
-async fn require_org_admin(
+pub(crate) async fn require_org_admin(
     db: &Db,
     user: &users::UserRecord,
     slug: &str,
