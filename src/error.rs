@@ -192,6 +192,26 @@ mod ssr {
         }
     }
 
+    impl From<crate::server::secrets::SecretError> for AppError {
+        /// Never carries a value: the store's errors name none.
+        fn from(err: crate::server::secrets::SecretError) -> Self {
+            use crate::server::secrets::SecretError;
+            match err {
+                SecretError::Conflict => AppError::Conflict(
+                    "Someone else changed this secret meanwhile; reload and try again.".into(),
+                ),
+                SecretError::Db(e) => AppError::from(e),
+                SecretError::Crypto(e) => {
+                    tracing::error!(error = %e, "secret store refused a stored key or value");
+                    AppError::Unavailable(
+                        "The secret store cannot use this organization's key. An operator has been told."
+                            .into(),
+                    )
+                }
+            }
+        }
+    }
+
     impl From<tower_sessions::session::Error> for AppError {
         fn from(err: tower_sessions::session::Error) -> Self {
             tracing::error!(error = %err, "session store error");

@@ -18,7 +18,7 @@ use {
     crate::server::auth,
     crate::server::db::organizations::{self, ChangeError, OrgRecord, ProjectRecord},
     crate::server::db::{users, Db},
-    crate::server::secrets::{Scope, SecretError},
+    crate::server::secrets::Scope,
     secrecy::SecretString,
 };
 
@@ -32,23 +32,6 @@ fn change_error(e: ChangeError) -> AppError {
         ),
         ChangeError::NotMember => AppError::NotFound("This person is not a member.".into()),
         ChangeError::Db(e) => AppError::from(e),
-    }
-}
-
-#[cfg(feature = "ssr")]
-fn secret_error(e: SecretError) -> AppError {
-    match e {
-        SecretError::Conflict => AppError::Conflict(
-            "Someone else changed this secret meanwhile; reload and try again.".into(),
-        ),
-        SecretError::Db(e) => AppError::from(e),
-        SecretError::Crypto(e) => {
-            tracing::error!(error = %e, "secret store refused a stored key or value");
-            AppError::Unavailable(
-                "The secret store cannot use this organization's key. An operator has been told."
-                    .into(),
-            )
-        }
     }
 }
 
@@ -279,7 +262,7 @@ pub async fn list_secrets(org: String, project: Option<String>) -> Result<Secret
             .secrets
             .list(&state.db.pool, &scope_of(&organization, &project))
             .await
-            .map_err(secret_error)?;
+            .map_err(AppError::from)?;
         Ok(SecretList {
             org: organization.slug,
             org_name: organization.name,
@@ -320,7 +303,7 @@ pub async fn set_secret(
                 &user.id,
             )
             .await
-            .map_err(secret_error)?;
+            .map_err(AppError::from)?;
         leptos_axum::redirect(&secrets_path(&organization, &project));
         Ok(())
     }
@@ -354,7 +337,7 @@ pub async fn clear_secret(
                 &user.id,
             )
             .await
-            .map_err(secret_error)?;
+            .map_err(AppError::from)?;
         if !cleared {
             return Err(AppError::NotFound(format!("{} is not set.", key.trim())));
         }

@@ -16,7 +16,7 @@ use crate::server::db::installations::{self, InstallationRecord, NewInstallation
 use crate::server::db::organizations::{self, OrgRecord, ProjectRecord};
 use crate::server::db::{audit, catalog, new_id, now_ms};
 use crate::server::packages::docs::render_markdown;
-use crate::server::secrets::{Purpose, Scope, SecretError};
+use crate::server::secrets::{Purpose, Scope};
 use crate::server::signing;
 use crate::server::state::AppState;
 use base64::Engine as _;
@@ -43,23 +43,6 @@ pub struct Installable {
     pub version: String,
     /// Its manifest.
     pub manifest: Manifest,
-}
-
-/// Maps secret store failures to answers that never carry a value.
-pub fn secret_error(e: SecretError) -> AppError {
-    match e {
-        SecretError::Conflict => AppError::Conflict(
-            "Someone else changed this secret meanwhile; reload and try again.".into(),
-        ),
-        SecretError::Db(e) => AppError::from(e),
-        SecretError::Crypto(e) => {
-            tracing::error!(error = %e, "secret store refused a stored key or value");
-            AppError::Unavailable(
-                "The secret store cannot use this organization's key. An operator has been told."
-                    .into(),
-            )
-        }
-    }
 }
 
 /// The version of `key` to install: `version` when given, else the latest. Yanked and revoked
@@ -228,7 +211,7 @@ pub async fn begin(
                 actor_id,
             )
             .await
-            .map_err(secret_error)?;
+            .map_err(AppError::from)?;
     }
     Ok(record)
 }
@@ -370,7 +353,7 @@ pub async fn secret_states_of(
             .secrets
             .list(&state.db.pool, &scope)
             .await
-            .map_err(secret_error)?;
+            .map_err(AppError::from)?;
         lists.insert(scope.kind.as_str().to_string(), list);
     }
     for field in fields.iter().filter(|f| f.secret) {
@@ -715,7 +698,7 @@ pub async fn submit(
                     actor_id,
                 )
                 .await
-                .map_err(secret_error)?;
+                .map_err(AppError::from)?;
         }
     }
     let finished = next(index).is_finished();
@@ -928,7 +911,7 @@ pub async fn signing_secrets(
             actor_id,
         )
         .await
-        .map_err(secret_error)?;
+        .map_err(AppError::from)?;
     let mut out: Vec<SecretString> = found.map(|(_, v)| vec![v]).unwrap_or_default();
     if setup.manifest.signing_secret_setting.is_none()
         && previous_secret_until(state, &setup.installation.id)
@@ -946,7 +929,7 @@ pub async fn signing_secrets(
                 actor_id,
             )
             .await
-            .map_err(secret_error)?
+            .map_err(AppError::from)?
         {
             out.push(previous);
         }
@@ -1000,7 +983,7 @@ pub async fn rotate_signing_secret(
             Some(actor_id),
         )
         .await
-        .map_err(secret_error)?;
+        .map_err(AppError::from)?;
     if let Some(current) = current {
         state
             .secrets
@@ -1013,7 +996,7 @@ pub async fn rotate_signing_secret(
                 actor_id,
             )
             .await
-            .map_err(secret_error)?;
+            .map_err(AppError::from)?;
     }
     state
         .secrets
@@ -1026,7 +1009,7 @@ pub async fn rotate_signing_secret(
             actor_id,
         )
         .await
-        .map_err(secret_error)?;
+        .map_err(AppError::from)?;
     let mut tx = pool.begin().await?;
     sqlx::query(
         "UPDATE installations SET previous_secret_until = $1, signing_secret_shown_at = NULL, updated_at = $2 \
@@ -1285,7 +1268,7 @@ pub async fn reveal_once(
                     Some(actor_id),
                 )
                 .await
-                .map_err(secret_error)?
+                .map_err(AppError::from)?
                 .map(|s| s.expose_secret().to_string());
         }
     }
@@ -1366,7 +1349,7 @@ pub async fn uninstall(state: &AppState, actor_id: &str, setup: &Setup) -> Resul
             Some(actor_id),
         )
         .await
-        .map_err(secret_error)?;
+        .map_err(AppError::from)?;
     audit::record(
         &mut *tx,
         audit::Entry::new(

@@ -6,7 +6,7 @@
 
 use crate::error::AppError;
 use crate::model::installation::InstallStatus;
-use crate::server::install::{self, secret_error, token_hash, Setup};
+use crate::server::install::{self, token_hash, Setup};
 use crate::server::secrets::Purpose;
 use crate::server::state::AppState;
 use axum::extract::{Path, State};
@@ -125,7 +125,7 @@ pub async fn secret(
                 None,
             )
             .await
-            .map_err(secret_error)?;
+            .map_err(AppError::from)?;
         let (scope, value) =
             found.ok_or_else(|| AppError::NotFound(format!("{key} is not set.")))?;
         Ok(Json(serde_json::json!({
