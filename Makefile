@@ -10,6 +10,11 @@ export CARGO_TERM_COLOR ?= never
 SITE := target/site
 PKG := $(SITE)/pkg
 BIN := $(CARGO_TARGET_DIR)/debug/kiket-marketplace
+KIKET := $(CARGO_TARGET_DIR)/debug/kiket
+# The demo's example extension (Event Inspector) is `kiket extensions listen` on this address,
+# with the signing secret its demo installation has (src/server/demo.rs, DEMO_SIGNING_SECRET).
+DEMO_LISTEN := 127.0.0.1:3001
+DEMO_SIGNING_SECRET := whsec_ZGVtby1zaWduaW5nLXNlY3JldC1ub3QtZm9yLXVzZSE=
 WASM := $(CARGO_TARGET_DIR)/wasm32-unknown-unknown/debug/kiket_marketplace.wasm
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/"/, "", $$3); print $$3; exit }' Cargo.lock)
 CARGO_LEPTOS_VERSION := 0.3.10
@@ -22,9 +27,12 @@ export LEPTOS_SITE_ROOT ?= $(SITE)
 
 .PHONY: run test bench bootstrap tools chromium npm moto build site server wasm clippy test-rust test-e2e test-bin cli watch clean-site
 
-## make run: install what is missing, build, serve http://127.0.0.1:3000 on SQLite with the demo data.
+## make run: install what is missing, build, serve http://127.0.0.1:3000 on SQLite with the demo data,
+## and start the demo's example extension beside it (it prints each delivery it verifies).
 run: bootstrap build
 	@mkdir -p data
+	@KIKET_SIGNING_SECRET=$(DEMO_SIGNING_SECRET) $(KIKET) extensions listen --addr $(DEMO_LISTEN) & \
+	listener=$$!; trap 'kill $$listener 2>/dev/null || true' EXIT INT TERM; \
 	$(BIN) serve --seed-demo
 
 ## make test: install what is missing, then clippy (ssr + hydrate), Rust tests on SQLite and
@@ -74,7 +82,7 @@ wasm:
 	cargo build --lib --target wasm32-unknown-unknown --no-default-features --features hydrate
 
 server:
-	cargo build --bin kiket-marketplace --features ssr
+	cargo build --bins --features ssr
 
 clippy:
 	cargo clippy --features ssr --all-targets -- -D warnings
@@ -111,17 +119,20 @@ test-bin:
 	cargo test --features ssr --no-run
 
 ## Benchmarks (release build): upload of a 50 MB package against a receive-and-discard baseline;
-## the catalog at 10,000 extensions (pages against static HTML, search latency on both engines).
+## the catalog at 10,000 extensions (pages against static HTML, search latency on both engines);
+## event delivery (durable signed deliveries against a bare reqwest loop, both engines).
 bench:
 	cargo bench --features ssr --bench upload
-	@scratch="kiket_bench_$$(date +%s)_$$$$"; \
-	if psql "$(TEST_POSTGRES_URL)/postgres" -qAtc "CREATE DATABASE $$scratch" >/dev/null 2>&1; then \
-	  rc=0; BENCH_PG_URL="$(TEST_POSTGRES_URL)/$$scratch" cargo bench --features ssr --bench catalog || rc=$$?; \
-	  psql "$(TEST_POSTGRES_URL)/postgres" -qAtc "DROP DATABASE IF EXISTS $$scratch WITH (FORCE)" >/dev/null || true; \
-	  exit $$rc; \
-	else \
-	  cargo bench --features ssr --bench catalog; \
-	fi
+	@for bench in catalog delivery; do \
+	  scratch="kiket_bench_$$(date +%s)_$$$$"; \
+	  if psql "$(TEST_POSTGRES_URL)/postgres" -qAtc "CREATE DATABASE $$scratch" >/dev/null 2>&1; then \
+	    rc=0; BENCH_PG_URL="$(TEST_POSTGRES_URL)/$$scratch" cargo bench --features ssr --bench $$bench || rc=$$?; \
+	    psql "$(TEST_POSTGRES_URL)/postgres" -qAtc "DROP DATABASE IF EXISTS $$scratch WITH (FORCE)" >/dev/null || true; \
+	    [ $$rc = 0 ] || exit $$rc; \
+	  else \
+	    cargo bench --features ssr --bench $$bench; \
+	  fi; \
+	done
 
 ## Install the `kiket` CLI and the server binary on the PATH.
 cli:

@@ -144,6 +144,21 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route
+                        path=path!("/orgs/:org/installations/:id/deliveries")
+                        view=pages::deliveries::DeliveriesPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/orgs/:org/installations/:id/deliveries/:delivery")
+                        view=pages::deliveries::DeliveryPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/orgs/:org/tokens")
+                        view=pages::deliveries::OrgTokensPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("/orgs/:org/installations/:id/done")
                         view=pages::install::DonePage
                         ssr=SsrMode::Async

@@ -1,7 +1,7 @@
 //! The `kiket-marketplace` server binary: serves the marketplace, or runs an operator command.
 
 use clap::Parser;
-use kiket_marketplace::server::{cli, config::Config, demo, startup, telemetry};
+use kiket_marketplace::server::{cli, config::Config, delivery, demo, startup, telemetry};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -42,6 +42,9 @@ async fn serve(config: Config, seed_demo: bool) -> Result<(), Box<dyn std::error
         }
     }
     startup::spawn_session_cleanup(&state.db, std::time::Duration::from_secs(600));
+    let workers = delivery::worker::spawn(&state, state.config.delivery_workers);
+    delivery::worker::spawn_retention(&state);
+    tracing::info!(workers = workers.len(), "delivery workers started");
     let router = startup::build_router(state);
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -2,7 +2,7 @@ import { expect, Page, test } from '@playwright/test';
 import * as crypto from 'node:crypto';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { ADMIN, PUBLISHER, expectAccessible, makePackage, ready, signIn, uniqueKey } from './support';
+import { ADMIN, PUBLISHER, expectAccessible, makePackage, next, publishApproved, ready, signInAs, uniqueKey } from './support';
 
 type Received = { headers: http.IncomingHttpHeaders; body: string };
 
@@ -88,36 +88,6 @@ settings:
 `;
 }
 
-async function signInAs(page: Page, who: { email: string; password: string }): Promise<void> {
-  await page.context().clearCookies();
-  await signIn(page, who.email, who.password);
-  await expect(page).toHaveURL(/\/$/);
-}
-
-/** Uploads as the publisher and approves as the marketplace admin. */
-async function publish(page: Page, key: string, baseUrl: string): Promise<void> {
-  await signInAs(page, PUBLISHER);
-  await page.goto('/publish');
-  await ready(page);
-  await page.getByLabel('Publisher').selectOption('acme-tools');
-  await page.getByLabel('Package').setInputFiles(makePackage(key, '1.0.0', { 'extension.yaml': manifest(key, baseUrl) }));
-  if (test.info().project.use.javaScriptEnabled !== false) {
-    await expect(page.locator('#upload-preview')).toContainText('ready to upload');
-  }
-  await page.getByRole('button', { name: 'Upload version' }).click();
-  await expect(page).toHaveURL(/\/versions\/1\.0\.0$/);
-  await signInAs(page, ADMIN);
-  await page.goto(`/review/${key}/1.0.0`);
-  await ready(page);
-  await page.getByRole('button', { name: 'Claim for review' }).click();
-  await page.getByRole('button', { name: 'Approve and publish' }).click();
-  await expect(page.getByRole('heading', { level: 1 }).first()).toContainText('Published');
-}
-
-async function next(page: Page, label = 'Save and continue'): Promise<void> {
-  await page.getByRole('button', { name: label }).click();
-}
-
 function hmacHex(secret: string, message: string): string {
   return crypto.createHmac('sha256', secret).update(message).digest('hex');
 }
@@ -127,7 +97,7 @@ test('an org admin installs through consent and both wizards, tests the connecti
   const receiver = await startReceiver();
   try {
     const key = uniqueKey(testInfo, 'e2e-wizard');
-    await publish(page, key, receiver.url);
+    await publishApproved(page, key, manifest(key, receiver.url));
 
     // Priya administers Globex: Install → project → consent.
     await signInAs(page, PUBLISHER);

@@ -95,3 +95,35 @@ export function makePackage(key: string, version: string, extra: Record<string, 
 export function uniqueKey(testInfo: TestInfo, prefix: string): string {
   return `${prefix}-${testInfo.project.name}-${Date.now() % 1_000_000}`;
 }
+
+/** Signs out whoever is signed in, then signs in as `who`. */
+export async function signInAs(page: Page, who: { email: string; password: string }): Promise<void> {
+  await page.context().clearCookies();
+  await signIn(page, who.email, who.password);
+  await expect(page).toHaveURL(/\/$/);
+}
+
+/** Uploads `key` 1.0.0 with this `extension.yaml` as the publisher and approves it as the marketplace admin. */
+export async function publishApproved(page: Page, key: string, manifest: string): Promise<void> {
+  await signInAs(page, PUBLISHER);
+  await page.goto('/publish');
+  await ready(page);
+  await page.getByLabel('Publisher').selectOption('acme-tools');
+  await page.getByLabel('Package').setInputFiles(makePackage(key, '1.0.0', { 'extension.yaml': manifest }));
+  if (test.info().project.use.javaScriptEnabled !== false) {
+    await expect(page.locator('#upload-preview')).toContainText('ready to upload');
+  }
+  await page.getByRole('button', { name: 'Upload version' }).click();
+  await expect(page).toHaveURL(/\/versions\/1\.0\.0$/);
+  await signInAs(page, ADMIN);
+  await page.goto(`/review/${key}/1.0.0`);
+  await ready(page);
+  await page.getByRole('button', { name: 'Claim for review' }).click();
+  await page.getByRole('button', { name: 'Approve and publish' }).click();
+  await expect(page.getByRole('heading', { level: 1 }).first()).toContainText('Published');
+}
+
+/** Presses a setup wizard's forward button. */
+export async function next(page: Page, label = 'Save and continue'): Promise<void> {
+  await page.getByRole('button', { name: label }).click();
+}

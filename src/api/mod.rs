@@ -5,6 +5,7 @@ pub mod activity;
 pub mod admin;
 pub mod auth;
 pub mod catalog;
+pub mod deliveries;
 pub mod extensions;
 pub mod installs;
 pub mod manifests;

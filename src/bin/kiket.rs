@@ -1,5 +1,6 @@
 //! `kiket`: the publisher CLI. Scaffolds an extension, lints its manifest with the same code the
-//! marketplace runs, and packages it the way the marketplace accepts it.
+//! marketplace runs, packages it the way the marketplace accepts it, and receives deliveries
+//! locally with their signatures checked.
 
 use clap::{Parser, Subcommand, ValueEnum};
 use kiket_marketplace::model::manifest::diag::Severity;
@@ -66,6 +67,20 @@ enum Extensions {
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
     },
+    /// Receive deliveries here: check each one's signatures and timestamp as an extension must,
+    /// print it, and answer 200 (401 when a signature does not verify). A stand-in for an
+    /// extension while developing one.
+    Listen {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:3001")]
+        addr: std::net::SocketAddr,
+        /// The installation's signing secret (`whsec_…`).
+        #[arg(long, env = "KIKET_SIGNING_SECRET", hide_env_values = true)]
+        secret: String,
+        /// Output format: a line per delivery, or each delivery's body as one JSON line.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
     /// Build dist/<key>-<version>.tar.gz from a project directory.
     Package {
         /// Project directory.
@@ -95,6 +110,11 @@ fn main() -> ExitCode {
             output,
             format,
         } => package_cmd(&path, output, format),
+        Extensions::Listen {
+            addr,
+            secret,
+            format,
+        } => listen_cmd(addr, secret, format),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -428,5 +448,75 @@ fn package_cmd(path: &Path, output: Option<PathBuf>, format: Format) -> Result<u
             println!("  sha256 {sha}");
         }
     }
+    Ok(0)
+}
+
+/// Serves `POST /*` on `addr`, verifying each delivery with `secret`, until interrupted.
+fn listen_cmd(addr: std::net::SocketAddr, secret: String, format: Format) -> Result<u8, String> {
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::IntoResponse;
+    use kiket_marketplace::server::signing;
+    use std::sync::Arc;
+
+    let secret: Arc<str> = secret.trim().into();
+    if secret.is_empty() {
+        return Err(
+            "give the installation's signing secret with --secret or KIKET_SIGNING_SECRET".into(),
+        );
+    }
+    let receive = move |headers: HeaderMap, body: axum::body::Bytes| {
+        let secret = secret.clone();
+        async move {
+            let header = |name: &str| {
+                headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or_default();
+            let event = header("X-Kiket-Event").unwrap_or_else(|| "?".into());
+            let delivery = header("X-Kiket-Delivery").unwrap_or_else(|| "?".into());
+            match signing::verify(&secret, header, &body, now) {
+                Ok(()) => {
+                    match format {
+                        Format::Human => {
+                            println!("verified {event} {delivery} ({} bytes)", body.len())
+                        }
+                        Format::Json => println!("{}", String::from_utf8_lossy(&body)),
+                    }
+                    axum::Json(serde_json::json!({"ok": true})).into_response()
+                }
+                Err(why) => {
+                    eprintln!("refused {event} {delivery}: {why}");
+                    (
+                        StatusCode::UNAUTHORIZED,
+                        axum::Json(serde_json::json!({"error": why})),
+                    )
+                        .into_response()
+                }
+            }
+        }
+    };
+    let app = axum::Router::new().fallback(axum::routing::post(receive));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start: {e}"))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        eprintln!("listening on http://{addr}: deliveries are verified with the given secret");
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|e| format!("the listener failed: {e}"))
+    })?;
     Ok(0)
 }

@@ -5,6 +5,7 @@ pub mod account;
 pub mod audit;
 pub mod catalog;
 pub mod checks;
+pub mod delivery;
 pub mod diff;
 pub mod extension;
 pub mod installation;

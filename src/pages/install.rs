@@ -7,6 +7,7 @@
 //! steps without reloading, fields follow `show_when` as you type, and the model's checks run
 //! before anything is sent.
 
+use crate::api::deliveries::SendTestEvent;
 use crate::api::installs::{
     get_installation, install_choice, install_consent, installation_credentials, setup_page,
     BeginInstall, ReplaceRuntimeToken, RotateSigningSecret, SaveSetupStep, SetInstallationEnabled,
@@ -533,6 +534,7 @@ fn Installation(
 ) -> impl IntoView {
     let rotate = ServerAction::<RotateSigningSecret>::new();
     let token = ServerAction::<ReplaceRuntimeToken>::new();
+    let test_event = ServerAction::<SendTestEvent>::new();
     let manage = d.can_manage && d.status != InstallStatus::Uninstalled;
     let (org, id) = (d.org.0.clone(), d.id.clone());
     view! {
@@ -613,6 +615,26 @@ fn Installation(
             {if d.events.is_empty() { view! { <p>"None."</p> }.into_any() } else {
                 view! { <ul>{d.events.iter().map(|e| view! { <li><code>{e.clone()}</code></li> }).collect_view()}</ul> }.into_any()
             }}
+            {(d.can_manage && d.status != InstallStatus::Setup).then(|| {
+                let (org, id) = (org.clone(), id.clone());
+                let events = d.events.clone();
+                let sendable = d.status != InstallStatus::Uninstalled && !events.is_empty();
+                view! {
+                    <p><a class="button" href=format!("/orgs/{org}/installations/{id}/deliveries")>"Delivery console"</a></p>
+                    {sendable.then(|| view! {
+                        <ActionForm action=test_event attr:class="inline-form test-event">
+                            <FormMessage action=test_event />
+                            <input type="hidden" name="org" value=org.clone() />
+                            <input type="hidden" name="id" value=id.clone() />
+                            <label for="test-event">"Event"</label>
+                            <select id="test-event" name="event">
+                                {events.iter().map(|e| view! { <option value=e.clone()>{e.clone()}</option> }).collect_view()}
+                            </select>
+                            <button type="submit" class="button">"Send test event"</button>
+                        </ActionForm>
+                    })}
+                }
+            })}
             {manage.then(|| {
                 let active = d.status == InstallStatus::Active;
                 let show_toggle = matches!(d.status, InstallStatus::Active | InstallStatus::Disabled);

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin_users;
 pub mod audit;
 pub mod catalog;
+pub mod deliveries;
 pub mod extension;
 pub mod extension_admin;
 pub mod home;

@@ -65,6 +65,7 @@ fn Detail(
             <p class="hint">
                 {format!("You are {} here · ", if admin { "an admin" } else { "a member" })}
                 <a href=format!("/orgs/{}/secrets", d.slug)>"Organization secrets"</a>
+                {admin.then(|| view! { " · " <a href=format!("/orgs/{}/tokens", d.slug)>"Tokens for the events API"</a> })}
             </p>
             <h2>"Projects"</h2>
             {if d.projects.is_empty() {

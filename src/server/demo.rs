@@ -26,6 +26,38 @@ pub const DEMO_INSTALL: (&str, &[(&str, &str)]) = (
     ],
 );
 
+/// Where `make run` starts the Event Inspector example (`kiket extensions listen`).
+pub const DEMO_LISTENER: &str = "127.0.0.1:3001";
+/// The signing secret of the demo's Event Inspector installation; `make run` starts the listener
+/// with the same value (Makefile, `DEMO_SIGNING_SECRET`). Made up for the demo: base64 of
+/// `demo-signing-secret-not-for-use!`.
+pub const DEMO_SIGNING_SECRET: &str = "whsec_ZGVtby1zaWduaW5nLXNlY3JldC1ub3QtZm9yLXVzZSE=";
+/// The Event Inspector installation of the demo: (key, wizard values).
+pub const DEMO_INSPECTOR: (&str, &[(&str, &str)]) = (
+    "event-inspector",
+    &[
+        ("listener_address", DEMO_LISTENER),
+        ("INSPECTOR_SIGNING_SECRET", DEMO_SIGNING_SECRET),
+    ],
+);
+/// The demo organization's token for the events API (made up for the demo; printed at start).
+pub const DEMO_ORG_TOKEN: &str = "kko_demo-globex-events-token-for-local-use-only";
+/// Events the demo posts into its project, delivered once the server runs: (name, data).
+pub const DEMO_EVENTS: &[(&str, &str)] = &[
+    (
+        "issue.created",
+        r#"{"issue": {"id": 101, "key": "WEB-101", "title": "Checkout button misaligned on mobile", "assignee": "omar"}}"#,
+    ),
+    (
+        "issue.updated",
+        r#"{"issue": {"id": 101, "key": "WEB-101", "changes": {"priority": ["low", "high"]}}}"#,
+    ),
+    (
+        "issue.closed",
+        r#"{"issue": {"id": 97, "key": "WEB-97", "title": "Broken link in the footer", "resolution": "fixed"}}"#,
+    ),
+];
+
 /// The demo accounts: (email, display name, password, admin).
 pub const ACCOUNTS: &[(&str, &str, &str, bool)] = &[
     ("admin@kiket.test", "Ada Admin", "kiket-admin-demo", true),
@@ -106,6 +138,12 @@ pub const PACKAGES: &[(&str, &str, &str, &[&str])] = &[
         "publisher@kiket.test",
         &["1.0.0"],
     ),
+    (
+        "event-inspector",
+        "acme-tools",
+        "publisher@kiket.test",
+        &["1.0.0"],
+    ),
 ];
 
 /// The demo organization (slug, name) and its project.
@@ -164,6 +202,7 @@ pub const REVIEWS: &[DemoReview] = &[
     ("release-notes-writer", "0.8.0", APPROVE),
     ("deploy-gate", "3.0.1", APPROVE),
     ("campaign-briefs", "1.0.0", APPROVE),
+    ("event-inspector", "1.0.0", APPROVE),
 ];
 
 /// Claimed, then approved without a note.
@@ -218,7 +257,7 @@ pub fn example_package(folder: &str, version: &str) -> Result<Vec<u8>, String> {
 pub const LOGINS_AGAIN: &str =
     "Database already holds data: demo dataset not loaded again (demo logins, if it was seeded: see README).";
 
-fn logins() -> String {
+fn logins(public_url: &str) -> String {
     let mut out = String::from("Demo logins (email / password):\n");
     for (email, name, password, admin) in ACCOUNTS {
         out.push_str(&format!(
@@ -226,6 +265,14 @@ fn logins() -> String {
             if *admin { " — marketplace admin" } else { "" }
         ));
     }
+    out.push_str(&format!(
+        "Post an event to the demo project (the Event Inspector on {DEMO_LISTENER} receives it):\n  \
+         curl -X POST {}/api/v1/projects/{}/{}/events -H 'Authorization: Bearer {DEMO_ORG_TOKEN}' \\\n    \
+         -H 'Content-Type: application/json' -d '{{\"event\": \"issue.created\", \"data\": {{\"issue\": {{\"id\": 7}}}}}}'\n",
+        public_url.trim_end_matches('/'),
+        DEMO_ORG.0,
+        DEMO_PROJECT.0,
+    ));
     out
 }
 
@@ -336,8 +383,49 @@ pub async fn seed(state: &AppState) -> Result<Option<String>, Box<dyn std::error
         )
         .await?;
     install_demo(state, &org, &project, publisher).await?;
+    deliveries_demo(state, &org, &project, publisher).await?;
     tracing::info!("demo dataset loaded");
-    Ok(Some(logins()))
+    Ok(Some(logins(&state.config.public_url)))
+}
+
+/// Installs the Event Inspector, gives the organization a known events token, and posts
+/// [`DEMO_EVENTS`]: the deliveries go out (signed) as soon as the server runs.
+async fn deliveries_demo(
+    state: &AppState,
+    org: &organizations::OrgRecord,
+    project: &organizations::ProjectRecord,
+    admin: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    use crate::server::db::deliveries::{self, NewEvent};
+    let (key, values) = DEMO_INSPECTOR;
+    crate::server::install::install_with(state, admin, org, project, key, values).await?;
+    let token_id =
+        crate::server::delivery::console::create_token(state, admin, org, "Demo events").await?;
+    deliveries::set_token_hash(
+        &state.db.pool,
+        &token_id,
+        &crate::server::install::token_hash(DEMO_ORG_TOKEN),
+    )
+    .await?;
+    for (name, data) in DEMO_EVENTS {
+        let data: serde_json::Value = serde_json::from_str(data)?;
+        let mut tx = state.db.pool.begin().await?;
+        crate::server::delivery::emit(
+            &mut tx,
+            &NewEvent {
+                organization_id: &org.id,
+                project_id: &project.id,
+                name,
+                data: &data,
+                source: "api",
+                actor_id: None,
+            },
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+    }
+    Ok(())
 }
 
 /// Installs [`DEMO_INSTALL`] through the same steps as the setup wizard.
@@ -347,40 +435,7 @@ async fn install_demo(
     project: &organizations::ProjectRecord,
     admin: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    use crate::model::manifest::settings::SettingType;
-    use crate::model::manifest::StepKind;
-    use crate::server::install::{self, Moved, Nav, Posted};
     let (key, values) = DEMO_INSTALL;
-    let item = install::installable(state, key, None).await?;
-    let record = install::begin(state, admin, org, project, &item).await?;
-    let mut index = 0;
-    loop {
-        let setup = install::load(state, org, &record.id).await?;
-        let step = &setup.steps[index].step;
-        let mut posted = Posted::default();
-        for field in &step.fields {
-            let Some((_, v)) = values.iter().find(|(k, _)| *k == field.key) else {
-                continue;
-            };
-            if field.kind == SettingType::Multiselect {
-                let ticked = v
-                    .split(',')
-                    .enumerate()
-                    .map(|(i, o)| (i.to_string(), o.to_string()));
-                posted.multi.insert(field.key.clone(), ticked.collect());
-            } else {
-                posted.values.insert(field.key.clone(), v.to_string());
-            }
-        }
-        let nav = if step.kind == StepKind::Test {
-            Nav::Skip
-        } else {
-            Nav::Next
-        };
-        match install::submit(state, admin, &setup, index, &posted, nav).await? {
-            Moved::To(i) => index = i,
-            Moved::Finished => break,
-        }
-    }
+    crate::server::install::install_with(state, admin, org, project, key, values).await?;
     Ok(())
 }

@@ -10,15 +10,15 @@ use crate::model::installation::{
 };
 use crate::model::manifest::settings::{Setting, SettingScope, SettingType};
 use crate::model::manifest::wizard::{interpolate, is_shown, validate_values, wizards, WizardStep};
-use crate::model::manifest::{Delivery, Manifest, StepKind};
+use crate::model::manifest::{Manifest, StepKind};
 use crate::server::db::extensions::{self, ExtensionRecord};
 use crate::server::db::installations::{self, InstallationRecord, NewInstallation};
 use crate::server::db::organizations::{self, OrgRecord, ProjectRecord};
 use crate::server::db::{audit, catalog, new_id, now_ms};
 use crate::server::packages::docs::render_markdown;
 use crate::server::secrets::{Purpose, Scope};
-use crate::server::signing;
 use crate::server::state::AppState;
+use crate::server::{delivery, signing};
 use base64::Engine as _;
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
@@ -554,7 +554,8 @@ pub fn typed_values(setup: &Setup, index: usize, posted: &Posted) -> Vec<(String
         .unwrap_or_default()
 }
 
-fn random_secret(bytes: u32) -> String {
+/// `bytes` random bytes as URL-safe base64 (tokens, generated secrets).
+pub fn random_secret(bytes: u32) -> String {
     let mut buf = vec![0u8; bytes.clamp(8, 512) as usize];
     rand::rngs::OsRng.fill_bytes(&mut buf);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
@@ -817,11 +818,19 @@ async fn finish_setup(state: &AppState, actor_id: &str, setup: &Setup) -> Result
         )
         .await?;
     }
-    let action = if setup.installation.status == InstallStatus::Setup {
-        "installation.installed"
+    let (action, event) = if setup.installation.status == InstallStatus::Setup {
+        ("installation.installed", "extension.installed")
     } else {
-        "installation.configured"
+        ("installation.configured", "extension.configured")
     };
+    delivery::emit_lifecycle(
+        &mut tx,
+        setup,
+        event,
+        serde_json::json!({"version": setup.installation.version}),
+        Some(actor_id),
+    )
+    .await?;
     audit::record(
         &mut *tx,
         audit::Entry::new(
@@ -840,35 +849,8 @@ async fn finish_setup(state: &AppState, actor_id: &str, setup: &Setup) -> Result
     .await?;
     catalog::refresh(&mut tx, &setup.extension.id).await?;
     tx.commit().await?;
+    state.wake_delivery();
     Ok(())
-}
-
-/// Replaces `${VAR}` placeholders in a callback URL with setting values.
-fn resolve_placeholders(url: &str, values: &BTreeMap<String, String>) -> String {
-    let mut out = String::new();
-    let mut rest = url;
-    while let Some(start) = rest.find("${") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find('}') {
-            Some(end) => {
-                let name = &after[..end];
-                let value = values
-                    .get(name)
-                    .or_else(|| values.get(&name.to_lowercase()))
-                    .cloned()
-                    .unwrap_or_default();
-                out.push_str(value.trim_end_matches('/'));
-                rest = &after[end + 1..];
-            }
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// The URL the test step pings: the delivery URL, or the step's `check_endpoint` path under it.
@@ -877,14 +859,11 @@ pub fn ping_url(
     step_action: Option<&str>,
     values: &BTreeMap<String, String>,
 ) -> Option<String> {
-    let Delivery::Http { url } = &manifest.delivery else {
-        return None;
-    };
-    let base = resolve_placeholders(url, values);
-    Some(match step_action {
-        Some(path) if path.starts_with('/') => format!("{}{path}", base.trim_end_matches('/')),
-        _ => base,
-    })
+    crate::server::delivery::handler_url(
+        manifest,
+        step_action.filter(|a| a.starts_with('/')),
+        values,
+    )
 }
 
 /// The signing secrets of an installation, current first: during the day after a rotation the
@@ -1123,37 +1102,24 @@ pub async fn ping(
     if secrets.is_empty() {
         return fail("The signing secret is not set yet: enter it in the earlier step.".into());
     }
-    let delivery_id = new_id("dlv");
     let now = time::OffsetDateTime::now_utc();
-    let body = serde_json::json!({
-        "id": new_id("evt"),
-        "event": "extension.ping",
-        "event_version": setup.manifest.api_version,
-        "occurred_at": now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-        "organization": {"id": setup.org.id, "slug": setup.org.slug},
-        "project": {"id": setup.project.id, "slug": setup.project.slug},
-        "installation": {"id": setup.installation.id, "extension": setup.extension.key, "version": setup.installation.version},
-        "data": {"action": action.filter(|a| !a.starts_with('/')), "configuration": non_secret},
-        "secret_status": {"missing": missing},
-        "api": {"base_url": format!("{}/api/v1", state.config.public_url.trim_end_matches('/')), "token_header": "X-Kiket-Runtime-Token"},
-    });
-    let body = serde_json::to_vec(&body).unwrap_or_default();
-    let exposed: Vec<&str> = secrets.iter().map(|s| s.expose_secret()).collect();
-    let headers = signing::headers(
-        &signing::Envelope {
-            event: "extension.ping",
-            event_version: &setup.manifest.api_version,
-            delivery_id: &delivery_id,
-            invocation_id: &new_id("inv"),
-            organization: &setup.org.slug,
-            project: &setup.project.slug,
-            timestamp: now.unix_timestamp(),
+    let request = crate::server::delivery::build_request(
+        setup,
+        &crate::server::delivery::Resolved {
+            secrets: BTreeMap::new(),
+            missing: missing.iter().map(|k| k.to_string()).collect(),
+            signing: secrets,
         },
-        &exposed,
-        &body,
+        &crate::server::delivery::EventRef {
+            id: &new_id("evt"),
+            name: "extension.ping",
+            occurred_at: now_ms(),
+            data: serde_json::json!({"action": action.filter(|a| !a.starts_with('/')), "configuration": non_secret}),
+        },
+        &new_id("dlv"),
+        &state.config.public_url,
+        now,
     );
-    let mut headers = headers;
-    headers.extend(setup.manifest.headers.iter().cloned());
     let timeout = Duration::from_millis(
         setup
             .manifest
@@ -1163,7 +1129,7 @@ pub async fn ping(
     );
     match state
         .outbound
-        .post_json(&url, &headers, body, timeout)
+        .post_json(&url, &request.headers, request.body, timeout)
         .await
     {
         Err(e) => fail(format!("The test could not reach the extension: {e}.")),
@@ -1305,6 +1271,18 @@ pub async fn set_enabled(
         (InstallStatus::Disabled, Some("Disabled by an admin."))
     };
     installations::set_status(&mut tx, &setup.installation.id, to, reason).await?;
+    delivery::emit_lifecycle(
+        &mut tx,
+        setup,
+        if enabled {
+            "extension.enabled"
+        } else {
+            "extension.disabled"
+        },
+        serde_json::json!({"version": setup.installation.version}),
+        Some(actor_id),
+    )
+    .await?;
     audit::record(
         &mut *tx,
         audit::Entry::new(
@@ -1322,6 +1300,7 @@ pub async fn set_enabled(
     .await?;
     catalog::refresh(&mut tx, &setup.extension.id).await?;
     tx.commit().await?;
+    state.wake_delivery();
     Ok(())
 }
 
@@ -1340,12 +1319,28 @@ pub async fn uninstall(state: &AppState, actor_id: &str, setup: &Setup) -> Resul
         None,
     )
     .await?;
+    let farewell = delivery::emit_lifecycle(
+        &mut tx,
+        setup,
+        "extension.uninstalled",
+        serde_json::json!({"version": setup.installation.version}),
+        Some(actor_id),
+    )
+    .await?;
+    // The farewell delivery is signed with the installation's secret: it stays until nothing
+    // is left to deliver (see `forget_uninstalled_secrets`).
+    let keep: &[&str] = if farewell.deliveries > 0 {
+        &[SIGNING_SECRET_KEY, PREVIOUS_SIGNING_SECRET_KEY]
+    } else {
+        &[]
+    };
     let removed = state
         .secrets
         .clear_scope(
             &mut tx,
             &setup.org.id,
             &Scope::installation(&setup.installation.id),
+            keep,
             Some(actor_id),
         )
         .await
@@ -1368,6 +1363,75 @@ pub async fn uninstall(state: &AppState, actor_id: &str, setup: &Setup) -> Resul
     .await?;
     catalog::refresh(&mut tx, &setup.extension.id).await?;
     tx.commit().await?;
+    state.wake_delivery();
+    Ok(removed)
+}
+
+/// Installs the latest version of `key` by running every wizard step with `values` (multiselect
+/// values comma-separated; test steps skipped), as an admin filling in the forms would. For the
+/// demo data, tests and benchmarks. Returns the installation's id.
+pub async fn install_with(
+    state: &AppState,
+    actor_id: &str,
+    org: &OrgRecord,
+    project: &ProjectRecord,
+    key: &str,
+    values: &[(&str, &str)],
+) -> Result<String, AppError> {
+    let item = installable(state, key, None).await?;
+    let record = begin(state, actor_id, org, project, &item).await?;
+    let mut index = 0;
+    loop {
+        let setup = load(state, org, &record.id).await?;
+        let step = &setup.steps[index].step;
+        let mut posted = Posted::default();
+        for field in &step.fields {
+            let Some((_, v)) = values.iter().find(|(k, _)| *k == field.key) else {
+                continue;
+            };
+            if field.kind == SettingType::Multiselect {
+                let ticked = v
+                    .split(',')
+                    .enumerate()
+                    .map(|(i, o)| (i.to_string(), o.to_string()));
+                posted.multi.insert(field.key.clone(), ticked.collect());
+            } else {
+                posted.values.insert(field.key.clone(), v.to_string());
+            }
+        }
+        let nav = if step.kind == StepKind::Test {
+            Nav::Skip
+        } else {
+            Nav::Next
+        };
+        match submit(state, actor_id, &setup, index, &posted, nav).await? {
+            Moved::To(i) => index = i,
+            Moved::Finished => return Ok(record.id),
+        }
+    }
+}
+
+/// Deletes the signing secrets uninstalled installations kept for their last deliveries, once
+/// those are finished.
+pub async fn forget_uninstalled_secrets(state: &AppState) -> Result<u64, AppError> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT DISTINCT i.id, i.organization_id FROM installations i \
+         JOIN secrets s ON s.scope_kind = 'installation' AND s.scope_id = i.id \
+         WHERE i.status = 'uninstalled' AND NOT EXISTS (SELECT 1 FROM deliveries d \
+           WHERE d.installation_id = i.id AND d.state IN ('pending', 'sending'))",
+    )
+    .fetch_all(&state.db.pool)
+    .await?;
+    let mut removed = 0;
+    for (id, org) in rows {
+        let mut tx = state.db.pool.begin().await?;
+        removed += state
+            .secrets
+            .clear_scope(&mut tx, &org, &Scope::installation(&id), &[], None)
+            .await
+            .map_err(AppError::from)?;
+        tx.commit().await?;
+    }
     Ok(removed)
 }
 
@@ -1405,7 +1469,9 @@ pub async fn detail(
         .triggers
         .iter()
         .map(|t| t.event.clone())
+        .chain(setup.manifest.lifecycle_events.iter().cloned())
         .collect();
+    events.sort();
     events.dedup();
     Ok(InstallationDetail {
         id: setup.installation.id.clone(),
@@ -1455,24 +1521,6 @@ pub async fn detail(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn placeholders_take_setting_values() {
-        let mut v = BTreeMap::new();
-        v.insert("host".to_string(), "https://ci.example.com/".to_string());
-        assert_eq!(
-            resolve_placeholders("${host}/kiket/events", &v),
-            "https://ci.example.com/kiket/events"
-        );
-        assert_eq!(
-            resolve_placeholders("https://x.example/${missing}", &v),
-            "https://x.example/"
-        );
-        assert_eq!(
-            resolve_placeholders("https://x.example/${open", &v),
-            "https://x.example/${open"
-        );
-    }
 
     #[test]
     fn runtime_tokens_are_stored_as_sha256() {

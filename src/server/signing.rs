@@ -123,6 +123,51 @@ pub fn headers(envelope: &Envelope<'_>, secrets: &[&str], body: &[u8]) -> Vec<(S
     out
 }
 
+/// How far a request's timestamp may be from the receiver's clock, in seconds.
+pub const TOLERANCE_S: i64 = 300;
+
+/// Checks a received request as an extension should (SPEC §6): the timestamp is within five
+/// minutes of `now` (unix seconds), `X-Kiket-Signature` matches, and one `webhook-signature`
+/// entry matches. `header` looks a header up by name, case-insensitively. Comparisons take
+/// constant time.
+pub fn verify(
+    secret: &str,
+    header: impl Fn(&str) -> Option<String>,
+    body: &[u8],
+    now: i64,
+) -> Result<(), String> {
+    let ts_text = header("X-Kiket-Timestamp").ok_or("X-Kiket-Timestamp is missing")?;
+    let ts: i64 = ts_text
+        .trim()
+        .parse()
+        .map_err(|_| "X-Kiket-Timestamp is not a number")?;
+    if (now - ts).abs() > TOLERANCE_S {
+        return Err(format!(
+            "the timestamp is {} s away from this clock (at most {TOLERANCE_S} s)",
+            (now - ts).abs()
+        ));
+    }
+    let given = header("X-Kiket-Signature").ok_or("X-Kiket-Signature is missing")?;
+    let expected = kiket_signature(secret, ts, body);
+    if !constant_eq(given.trim().as_bytes(), expected.as_bytes()) {
+        return Err("X-Kiket-Signature does not match this secret".into());
+    }
+    let id = header("webhook-id").ok_or("webhook-id is missing")?;
+    let standard = header("webhook-signature").ok_or("webhook-signature is missing")?;
+    let expected = standard_signature(secret, id.trim(), ts, body);
+    if !standard
+        .split_whitespace()
+        .any(|entry| constant_eq(entry.as_bytes(), expected.as_bytes()))
+    {
+        return Err("no webhook-signature entry matches this secret".into());
+    }
+    Ok(())
+}
+
+fn constant_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// Headers that may be recorded and shown: everything but the signatures.
 pub fn is_shown_header(name: &str) -> bool {
     !name.eq_ignore_ascii_case("X-Kiket-Signature")
@@ -196,5 +241,34 @@ mod tests {
             .iter()
             .filter(|(k, _)| is_shown_header(k))
             .all(|(_, v)| !v.contains("v1,")));
+    }
+
+    #[test]
+    fn verify_accepts_what_headers_signs_and_nothing_else() {
+        let secret = generate_secret();
+        let body = br#"{"event":"issue.created"}"#;
+        let env = Envelope {
+            event: "issue.created",
+            event_version: "v1",
+            delivery_id: "dlv_1",
+            invocation_id: "inv_1",
+            organization: "acme",
+            project: "web",
+            timestamp: 1_729_700_400,
+        };
+        let rotated = generate_secret();
+        let headers = headers(&env, &[&rotated, &secret], body);
+        let lookup = |name: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(verify(&rotated, lookup, body, 1_729_700_400 + 10), Ok(()));
+        // The previous secret matches the second webhook-signature entry, not X-Kiket-Signature.
+        assert!(verify(&secret, lookup, body, 1_729_700_400).is_err());
+        assert!(verify(&rotated, lookup, b"{}", 1_729_700_400).is_err());
+        let late = verify(&rotated, lookup, body, 1_729_700_400 + 301).unwrap_err();
+        assert!(late.contains("301 s"), "{late}");
     }
 }

@@ -164,6 +164,10 @@ pub fn build_router(state: AppState) -> Router {
             "/api/v1/installation/secrets/{key}",
             get(crate::server::runtime_api::secret),
         )
+        .route(
+            "/api/v1/projects/{org}/{project}/events",
+            post(crate::server::events_api::post_event),
+        )
         .leptos_routes_with_context(&state, routes, || {}, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))

@@ -27,6 +27,8 @@ pub struct AppState {
     pub secrets: SecretStore,
     /// Requests to extensions, guarded against private addresses.
     pub outbound: Outbound,
+    /// Wakes this instance's idle delivery workers when a transaction queued deliveries.
+    pub delivery_wake: Arc<tokio::sync::Notify>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -59,6 +61,13 @@ impl AppState {
             secrets,
             // Checked when the configuration was read.
             outbound: Outbound::new(AllowList::parse(&config_allow).unwrap_or_default()),
+            delivery_wake: Arc::default(),
         }
+    }
+
+    /// Tells idle delivery workers that deliveries were queued (call after the commit).
+    pub fn wake_delivery(&self) {
+        self.delivery_wake.notify_waiters();
+        self.delivery_wake.notify_one();
     }
 }

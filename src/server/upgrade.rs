@@ -248,7 +248,21 @@ pub async fn change(
     )
     .await?;
     catalog::refresh(&mut tx, &setup.extension.id).await?;
+    // Routed by the new version's manifest, which the update above pinned.
+    crate::server::delivery::emit_lifecycle(
+        &mut tx,
+        setup,
+        "extension.upgraded",
+        serde_json::json!({
+            "from": setup.installation.version,
+            "to": to,
+            "rollback": !preview.upgrade,
+        }),
+        Some(actor_id),
+    )
+    .await?;
     tx.commit().await?;
+    state.wake_delivery();
     if missing.is_empty() {
         return Ok(Changed::Done);
     }

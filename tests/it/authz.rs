@@ -12,6 +12,10 @@ use kiket_marketplace::api::auth::{
 use kiket_marketplace::api::catalog::{
     CatalogFacets, GetExtensionPage, GetPublicPublisher, SearchCatalog,
 };
+use kiket_marketplace::api::deliveries::{
+    CreateOrgToken, GetDelivery, GetDeliveryConsole, GetOrgTokens, Redeliver, RedeliverFailed,
+    RevokeOrgToken, SendTestEvent,
+};
 use kiket_marketplace::api::extensions::{
     DeprecateExtension, GetExtensionOverview, GetVersion, PublisherExtensions, TakeUploadRefusal,
     UndeprecateExtension, UpdateListing,
@@ -560,6 +564,71 @@ fn table() -> Vec<Row> {
         Row {
             path: ReplaceRuntimeToken::PATH,
             form: |_| vec![("org", "authz-org".into()), ("id", "ins_x".into())],
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        // Deliveries and tokens: admins of the organization only; others are not told it exists.
+        Row {
+            path: GetDeliveryConsole::PATH,
+            form: |_| vec![("org", "authz-org".into()), ("id", "ins_x".into())],
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: GetDelivery::PATH,
+            form: |_| {
+                vec![
+                    ("org", "authz-org".into()),
+                    ("id", "ins_x".into()),
+                    ("delivery", "dlv_x".into()),
+                ]
+            },
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: Redeliver::PATH,
+            form: |_| {
+                vec![
+                    ("org", "authz-org".into()),
+                    ("id", "ins_x".into()),
+                    ("delivery", "dlv_x".into()),
+                ]
+            },
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: RedeliverFailed::PATH,
+            form: |_| {
+                vec![
+                    ("org", "authz-org".into()),
+                    ("id", "ins_x".into()),
+                    ("since", "2026-01-01T00:00".into()),
+                ]
+            },
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: SendTestEvent::PATH,
+            form: |_| {
+                vec![
+                    ("org", "authz-org".into()),
+                    ("id", "ins_x".into()),
+                    ("event", "issue.created".into()),
+                ]
+            },
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: GetOrgTokens::PATH,
+            form: |_| vec![("org", "authz-org".into())],
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: CreateOrgToken::PATH,
+            form: |_| vec![("org", "authz-org".into()), ("name", "CI".into())],
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: RevokeOrgToken::PATH,
+            form: |_| vec![("org", "authz-org".into()), ("token", "otk_x".into())],
             expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
         },
         Row {

@@ -4,6 +4,7 @@ mod activity;
 mod authz;
 mod catalog;
 mod cli;
+mod delivery;
 mod http;
 mod installs;
 mod kiket_cli;

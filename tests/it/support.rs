@@ -222,6 +222,45 @@ impl TestApp {
             .expect("request")
     }
 
+    /// Sends only the head of a POST to `path` announcing a body of `length` bytes, and reads the
+    /// answer: (status, the rest of the response). For refusals that must come before any of the
+    /// body is read; sending the body as well would race the server's closing of the connection.
+    pub async fn head_only(
+        &self,
+        path: &str,
+        headers: &[(&str, &str)],
+        length: usize,
+    ) -> (u16, String) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(self.addr)
+            .await
+            .expect("connect");
+        let mut head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {length}\r\nConnection: close\r\n",
+            self.addr
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).await.expect("write head");
+        let mut answer = Vec::new();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            stream.read_to_end(&mut answer),
+        )
+        .await
+        .expect("an answer before the body")
+        .expect("read");
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        let status = answer
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        (status, answer)
+    }
+
     /// Posts `form` to server fn `S` as a browser without JavaScript does (HTML form, Referer).
     pub async fn post_form<S: ServerFn>(
         &self,

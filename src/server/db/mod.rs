@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod deliveries;
 pub mod extensions;
 pub mod installations;
 pub mod notifications;

@@ -301,23 +301,30 @@ impl SecretStore {
         Ok(true)
     }
 
-    /// Deletes every secret of one scope (an uninstalled installation's), with one audit entry.
+    /// Deletes every secret of one scope (an uninstalled installation's) but the keys in `keep`,
+    /// with one audit entry.
     pub async fn clear_scope(
         &self,
         conn: &mut AnyConnection,
         organization_id: &str,
         scope: &Scope,
+        keep: &[&str],
         actor_id: Option<&str>,
     ) -> Result<u64, SecretError> {
-        let removed = sqlx::query(
-            "DELETE FROM secrets WHERE organization_id = $1 AND scope_kind = $2 AND scope_id = $3",
-        )
-        .bind(organization_id)
-        .bind(scope.kind.as_str())
-        .bind(&scope.id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+        let kept = (0..keep.len())
+            .map(|i| format!(" AND key <> ${}", i + 4))
+            .collect::<String>();
+        let sql = format!(
+            "DELETE FROM secrets WHERE organization_id = $1 AND scope_kind = $2 AND scope_id = $3{kept}"
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(organization_id)
+            .bind(scope.kind.as_str())
+            .bind(&scope.id);
+        for key in keep {
+            query = query.bind(*key);
+        }
+        let removed = query.execute(&mut *conn).await?.rows_affected();
         if removed > 0 {
             audit::record(
                 &mut *conn,
@@ -380,7 +387,6 @@ impl SecretStore {
         purpose: Purpose,
         actor_id: Option<&str>,
     ) -> Result<Option<SecretString>, SecretError> {
-        let mut tx = pool.begin().await?;
         let row: Option<(String, i64, Vec<u8>)> = sqlx::query_as(
             "SELECT id, version, ciphertext FROM secrets \
              WHERE organization_id = $1 AND scope_kind = $2 AND scope_id = $3 AND key = $4",
@@ -389,11 +395,14 @@ impl SecretStore {
         .bind(scope.kind.as_str())
         .bind(&scope.id)
         .bind(key)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(pool)
         .await?;
         let Some((id, version, ciphertext)) = row else {
             return Ok(None);
         };
+        // The transaction writes first, so on SQLite it waits for the write lock instead of
+        // failing to upgrade a read.
+        let mut tx = pool.begin().await?;
         // Fail closed: no entry, no value.
         audit::record(
             &mut *tx,
@@ -455,6 +464,83 @@ impl SecretStore {
             .reveal(pool, organization_id, scope, key, purpose, actor_id)
             .await?
             .map(|v| (scope.kind, v)))
+    }
+
+    /// Resolves each of `keys` through `chain` as [`Self::resolve`] does, in one transaction: one
+    /// audit entry per decrypted value, all written before any value is decrypted. Keys set in no
+    /// scope of the chain are left out of the answer.
+    pub async fn resolve_many(
+        &self,
+        pool: &AnyPool,
+        organization_id: &str,
+        chain: &[Scope],
+        keys: &[&str],
+        purpose: Purpose,
+        actor_id: Option<&str>,
+    ) -> Result<Vec<(String, ScopeKind, SecretString)>, SecretError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let held: Vec<(String, String, String, String, i64, Vec<u8>)> = sqlx::query_as(
+            "SELECT id, scope_kind, scope_id, key, version, ciphertext FROM secrets \
+             WHERE organization_id = $1",
+        )
+        .bind(organization_id)
+        .fetch_all(pool)
+        .await?;
+        let mut found = Vec::new();
+        for key in keys {
+            let hit = chain.iter().find_map(|s| {
+                held.iter()
+                    .find(|(_, kind, id, k, _, _)| {
+                        k == key && kind == s.kind.as_str() && *id == s.id
+                    })
+                    .map(|row| (s.kind, row))
+            });
+            if let Some(row) = hit {
+                found.push(row);
+            }
+        }
+        if found.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Written first, as in `reveal`.
+        let mut tx = pool.begin().await?;
+        for (_, (id, kind, scope_id, key, version, _)) in &found {
+            audit::record(
+                &mut *tx,
+                audit::Entry::new(actor_id, "secret.decrypted", "secret", id)
+                    .with(serde_json::json!({
+                        "scope": kind,
+                        "scope_id": scope_id,
+                        "key": key,
+                        "version": version,
+                        "purpose": purpose.as_str(),
+                    }))
+                    .for_organization(organization_id),
+            )
+            .await?;
+        }
+        let dek = self
+            .data_key(&mut tx, organization_id, false)
+            .await?
+            .ok_or(CryptoError::WrongDataKey)?;
+        let mut out = Vec::with_capacity(found.len());
+        for (scope_kind, (_, kind, scope_id, key, version, ciphertext)) in found {
+            let value = crypto::open(
+                &dek,
+                &crypto::Binding {
+                    scope_kind: kind,
+                    scope_id,
+                    key,
+                    version: *version,
+                },
+                ciphertext,
+            )?;
+            out.push((key.clone(), scope_kind, value));
+        }
+        tx.commit().await?;
+        Ok(out)
     }
 
     /// Checks at start-up that every stored data key unwraps with the configured master keys.
