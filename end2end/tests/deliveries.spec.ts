@@ -1,26 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
-import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
-import { PUBLISHER, expectAccessible, next, publishApproved, ready, signInAs, uniqueKey } from './support';
-
-type Received = { headers: http.IncomingHttpHeaders; body: string };
-
-/** An extension's server that answers 200 to everything and records it. */
-async function startReceiver(): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
-  const received: Received[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"ok":true}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, received, close: () => new Promise((r) => server.close(() => r())) };
-}
+import { PUBLISHER, expectAccessible, next, publishApproved, ready, signInAs, startReceiver, uniqueKey } from './support';
 
 function manifest(key: string, baseUrl: string): string {
   return `manifest_version: 2

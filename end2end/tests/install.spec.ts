@@ -1,32 +1,14 @@
 import { expect, Page, test } from '@playwright/test';
 import * as crypto from 'node:crypto';
-import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
-import { ADMIN, PUBLISHER, expectAccessible, makePackage, next, publishApproved, ready, signInAs, uniqueKey } from './support';
+import { ADMIN, PUBLISHER, expectAccessible, makePackage, next, publishApproved, ready, signInAs, startReceiver, uniqueKey } from './support';
 
-type Received = { headers: http.IncomingHttpHeaders; body: string };
-
-/** An extension's server: records what it receives and rejects the channel "#reject". */
-async function startReceiver(): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
-  const received: Received[] = [];
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      received.push({ headers: req.headers, body });
-      const json = JSON.parse(body || '{}');
-      if (json?.data?.configuration?.channel === '#reject') {
-        res.writeHead(422, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ errors: { channel: 'No such channel in your workspace.' } }));
-      } else {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"ok":true}');
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, received, close: () => new Promise((r) => server.close(() => r())) };
+/** An extension's server that rejects the channel "#reject". */
+function startRejectingReceiver() {
+  return startReceiver((json) =>
+    json?.data?.configuration?.channel === '#reject'
+      ? [422, { errors: { channel: 'No such channel in your workspace.' } }]
+      : [200, { ok: true }],
+  );
 }
 
 function manifest(key: string, baseUrl: string): string {
@@ -94,7 +76,7 @@ function hmacHex(secret: string, message: string): string {
 
 test('an org admin installs through consent and both wizards, tests the connection, and uninstalls', async ({ page }, testInfo) => {
   const js = testInfo.project.use.javaScriptEnabled !== false;
-  const receiver = await startReceiver();
+  const receiver = await startRejectingReceiver();
   try {
     const key = uniqueKey(testInfo, 'e2e-wizard');
     await publishApproved(page, key, manifest(key, receiver.url));

@@ -1,6 +1,8 @@
 import { BrowserContext, expect, Page, TestInfo, test } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { execFileSync } from 'node:child_process';
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -126,4 +128,30 @@ export async function publishApproved(page: Page, key: string, manifest: string)
 /** Presses a setup wizard's forward button. */
 export async function next(page: Page, label = 'Save and continue'): Promise<void> {
   await page.getByRole('button', { name: label }).click();
+}
+
+/** A request an extension's server received. */
+export type Received = { headers: http.IncomingHttpHeaders; body: string };
+
+/**
+ * An extension's server on a loopback port: records what it receives and answers with what
+ * `answer` returns for the parsed body (200 `{"ok":true}` by default).
+ */
+export async function startReceiver(
+  answer: (json: any) => [number, unknown] = () => [200, { ok: true }],
+): Promise<{ url: string; received: Received[]; close: () => Promise<void> }> {
+  const received: Received[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push({ headers: req.headers, body });
+      const [status, json] = answer(JSON.parse(body || '{}'));
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(json));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, received, close: () => new Promise((r) => server.close(() => r())) };
 }

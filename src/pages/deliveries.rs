@@ -346,7 +346,7 @@ fn Delivery(
                     <dt>"Redelivery of"</dt><dd><a href=format!("{console}/{of}")><code>{of.clone()}</code></a></dd>
                 })}
             </dl>
-            <ActionForm action=redeliver>
+            <ActionForm action=redeliver attr:class="inline-form">
                 <FormMessage action=redeliver />
                 <input type="hidden" name="org" value=org.clone() />
                 <input type="hidden" name="id" value=id.clone() />

@@ -628,7 +628,11 @@ fn Installation(
                             <input type="hidden" name="id" value=id.clone() />
                             <label for="test-event">"Event"</label>
                             <select id="test-event" name="event">
-                                {events.iter().map(|e| view! { <option value=e.clone()>{e.clone()}</option> }).collect_view()}
+                                {events.iter().map(|e| {
+                                    // The project's own events come first to mind, not the lifecycle ones.
+                                    let first = events.iter().find(|e| !e.starts_with("extension.")) == Some(e);
+                                    view! { <option value=e.clone() selected=first>{e.clone()}</option> }
+                                }).collect_view()}
                             </select>
                             <button type="submit" class="button">"Send test event"</button>
                         </ActionForm>

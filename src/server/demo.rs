@@ -409,9 +409,8 @@ async fn deliveries_demo(
     .await?;
     for (name, data) in DEMO_EVENTS {
         let data: serde_json::Value = serde_json::from_str(data)?;
-        let mut tx = state.db.pool.begin().await?;
-        crate::server::delivery::emit(
-            &mut tx,
+        crate::server::delivery::post(
+            state,
             &NewEvent {
                 organization_id: &org.id,
                 project_id: &project.id,
@@ -420,10 +419,8 @@ async fn deliveries_demo(
                 source: "api",
                 actor_id: None,
             },
-            None,
         )
         .await?;
-        tx.commit().await?;
     }
     Ok(())
 }

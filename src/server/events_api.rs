@@ -121,9 +121,8 @@ pub async fn post_event(
         if !data.is_object() {
             return Err(AppError::field("data", "data must be a JSON object."));
         }
-        let mut tx = state.db.pool.begin().await?;
-        let emitted = delivery::emit(
-            &mut tx,
+        let emitted = delivery::post(
+            &state,
             &NewEvent {
                 organization_id: &org.id,
                 project_id: &project.id,
@@ -132,11 +131,8 @@ pub async fn post_event(
                 source: "api",
                 actor_id: None,
             },
-            None,
         )
         .await?;
-        tx.commit().await?;
-        state.wake_delivery();
         Ok::<_, AppError>(emitted)
     }
     .await;

@@ -1464,15 +1464,7 @@ pub async fn detail(
     let values = setup.values();
     let all: Vec<&Setting> = setup.manifest.settings.iter().collect();
     let secrets = secret_states_of(state, setup, &all).await?;
-    let mut events: Vec<String> = setup
-        .manifest
-        .triggers
-        .iter()
-        .map(|t| t.event.clone())
-        .chain(setup.manifest.lifecycle_events.iter().cloned())
-        .collect();
-    events.sort();
-    events.dedup();
+    let events = setup.manifest.subscribed_events();
     Ok(InstallationDetail {
         id: setup.installation.id.clone(),
         org: (setup.org.slug.clone(), setup.org.name.clone()),

@@ -161,6 +161,19 @@ impl Manifest {
     pub fn setting(&self, key: &str) -> Option<&Setting> {
         self.settings.iter().find(|s| s.key == key)
     }
+
+    /// Every event it subscribes to (triggers and lifecycle events), sorted, once each.
+    pub fn subscribed_events(&self) -> Vec<String> {
+        let mut events: Vec<String> = self
+            .triggers
+            .iter()
+            .map(|t| t.event.clone())
+            .chain(self.lifecycle_events.iter().cloned())
+            .collect();
+        events.sort();
+        events.dedup();
+        events
+    }
 }
 
 /// The result of reading a manifest.

@@ -19,20 +19,6 @@ use crate::server::state::AppState;
 /// Deliveries per console page.
 pub const PER_PAGE: u32 = 25;
 
-/// The events an installation can be sent as a test: those it subscribed to.
-pub fn test_events(setup: &Setup) -> Vec<String> {
-    let mut events: Vec<String> = setup
-        .manifest
-        .triggers
-        .iter()
-        .map(|t| t.event.clone())
-        .chain(setup.manifest.lifecycle_events.iter().cloned())
-        .collect();
-    events.sort();
-    events.dedup();
-    events
-}
-
 /// A page of the console.
 pub async fn console(
     state: &AppState,
@@ -61,7 +47,7 @@ pub async fn console(
         page,
         per_page: PER_PAGE,
         events: deliveries::event_names(pool, id).await?,
-        test_events: test_events(setup),
+        test_events: setup.manifest.subscribed_events(),
         chart: chart(window, now, &attempts),
         window,
         enabled: setup.installation.status == InstallStatus::Active,
@@ -157,7 +143,12 @@ pub async fn send_test(
         ));
     }
     let name = EventName::parse(event.trim()).map_err(|m| AppError::field("event", m))?;
-    if !test_events(setup).iter().any(|e| e == name.as_str()) {
+    if !setup
+        .manifest
+        .subscribed_events()
+        .iter()
+        .any(|e| e == name.as_str())
+    {
         return Err(AppError::field(
             "event",
             format!("This extension does not subscribe to {}.", name.as_str()),

@@ -8,8 +8,11 @@ pub mod worker;
 use crate::error::AppError;
 use crate::model::delivery::LIFECYCLE_EVENTS;
 use crate::model::manifest::{Delivery, Manifest, Trigger};
+use crate::model::secret::ScopeKind;
 use crate::server::db::deliveries::{self, NewEvent, Route};
-use crate::server::install::Setup;
+use crate::server::install::{
+    previous_secret_until, Setup, PREVIOUS_SIGNING_SECRET_KEY, SIGNING_SECRET_KEY,
+};
 use crate::server::state::AppState;
 use secrecy::{ExposeSecret, SecretString};
 use sqlx::AnyConnection;
@@ -181,6 +184,16 @@ pub async fn emit(
     })
 }
 
+/// Emits `event` to every subscribed enabled installation of its project in a transaction of its
+/// own, then wakes this instance's workers.
+pub async fn post(state: &AppState, event: &NewEvent<'_>) -> Result<Emitted, sqlx::Error> {
+    let mut tx = state.db.pool.begin().await?;
+    let emitted = emit(&mut tx, event, None).await?;
+    tx.commit().await?;
+    state.wake_delivery();
+    Ok(emitted)
+}
+
 /// Emits a lifecycle event of an installation (to that installation, if it asked for it).
 pub async fn emit_lifecycle(
     conn: &mut AnyConnection,
@@ -220,69 +233,81 @@ pub struct Resolved {
     pub signing: Vec<SecretString>,
 }
 
-/// Resolves the installation's declared secrets and signing secrets in one audited read.
-pub async fn resolve_secrets(
-    state: &AppState,
-    setup: &Setup,
-    purpose: crate::server::secrets::Purpose,
-) -> Result<Resolved, AppError> {
-    use crate::server::install::{
-        previous_secret_until, PREVIOUS_SIGNING_SECRET_KEY, SIGNING_SECRET_KEY,
-    };
-    let declared: Vec<&str> = setup
+/// What a delivery needs from the secret store for one installation.
+pub struct SecretPlan {
+    /// Every key to resolve: the declared secrets, the signing key, the previous signing key.
+    keys: Vec<String>,
+    /// The declared secrets.
+    declared: Vec<String>,
+    /// The key of the signing secret.
+    signing_key: String,
+    /// Whether a rotated-out signing secret still signs.
+    overlap: bool,
+}
+
+impl SecretPlan {
+    /// The keys to resolve.
+    pub fn keys(&self) -> Vec<&str> {
+        self.keys.iter().map(String::as_str).collect()
+    }
+
+    /// Sorts what the store resolved into the delivery's secrets and signing secrets.
+    pub fn finish(&self, found: Vec<(String, ScopeKind, SecretString)>) -> Resolved {
+        let mut by_key: BTreeMap<String, SecretString> =
+            found.into_iter().map(|(k, _, v)| (k, v)).collect();
+        let mut signing: Vec<SecretString> =
+            by_key.get(&self.signing_key).cloned().into_iter().collect();
+        if self.overlap {
+            // The previous secret lives in installation scope only.
+            if let Some(previous) = by_key.remove(PREVIOUS_SIGNING_SECRET_KEY) {
+                signing.push(previous);
+            }
+        }
+        let missing = self
+            .declared
+            .iter()
+            .filter(|k| !by_key.contains_key(*k))
+            .cloned()
+            .collect();
+        by_key.retain(|k, _| self.declared.contains(k));
+        Resolved {
+            secrets: by_key,
+            missing,
+            signing,
+        }
+    }
+}
+
+/// Which secrets a delivery to this installation carries and is signed with.
+pub async fn plan_secrets(state: &AppState, setup: &Setup) -> Result<SecretPlan, AppError> {
+    let declared: Vec<String> = setup
         .manifest
         .settings
         .iter()
         .filter(|s| s.secret)
-        .map(|s| s.key.as_str())
+        .map(|s| s.key.clone())
         .collect();
     let signing_key = setup
         .manifest
         .signing_secret_setting
-        .as_deref()
-        .unwrap_or(SIGNING_SECRET_KEY);
+        .clone()
+        .unwrap_or_else(|| SIGNING_SECRET_KEY.to_string());
     let overlap = setup.manifest.signing_secret_setting.is_none()
         && previous_secret_until(state, &setup.installation.id)
             .await?
             .is_some_and(|until| until > crate::server::db::now_ms());
     let mut keys = declared.clone();
     if !keys.contains(&signing_key) {
-        keys.push(signing_key);
+        keys.push(signing_key.clone());
     }
     if overlap {
-        keys.push(PREVIOUS_SIGNING_SECRET_KEY);
+        keys.push(PREVIOUS_SIGNING_SECRET_KEY.to_string());
     }
-    let found = state
-        .secrets
-        .resolve_many(
-            &state.db.pool,
-            &setup.org.id,
-            &setup.chain(),
-            &keys,
-            purpose,
-            None,
-        )
-        .await
-        .map_err(AppError::from)?;
-    let mut by_key: BTreeMap<String, SecretString> =
-        found.into_iter().map(|(k, _, v)| (k, v)).collect();
-    let mut signing: Vec<SecretString> = by_key.get(signing_key).cloned().into_iter().collect();
-    if overlap {
-        // The previous secret lives in installation scope only.
-        if let Some(previous) = by_key.remove(PREVIOUS_SIGNING_SECRET_KEY) {
-            signing.push(previous);
-        }
-    }
-    let missing = declared
-        .iter()
-        .filter(|k| !by_key.contains_key(**k))
-        .map(|k| k.to_string())
-        .collect();
-    by_key.retain(|k, _| declared.contains(&k.as_str()));
-    Ok(Resolved {
-        secrets: by_key,
-        missing,
-        signing,
+    Ok(SecretPlan {
+        keys,
+        declared,
+        signing_key,
+        overlap,
     })
 }
 

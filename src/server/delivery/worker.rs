@@ -3,21 +3,23 @@
 //! audited read), sends the batch's requests concurrently, and records every attempt and the
 //! next step of each delivery in one transaction.
 
-use super::{build_request, resolve_secrets, EventRef, Resolved};
+use super::{build_request, plan_secrets, EventRef, Resolved, SecretPlan};
 use crate::error::AppError;
 use crate::model::delivery::{retry_delay_ms, DeliveryState, Outcome};
 use crate::server::db::deliveries::{self, AttemptRecord, Claimed};
 use crate::server::db::{audit, catalog, new_id, notifications, now_ms};
 use crate::server::install::{self, Setup};
 use crate::server::outbound::OutboundError;
-use crate::server::secrets::Purpose;
+use crate::server::secrets::{Lookup, Purpose, Scope};
 use crate::server::signing;
 use crate::server::state::AppState;
 use std::collections::HashMap;
 use std::time::Duration;
 
 /// Deliveries a worker claims at once.
-pub const BATCH: i64 = 32;
+pub const BATCH: i64 = 128;
+/// Requests a worker has in flight to one installation at most.
+pub const IN_FLIGHT_PER_INSTALLATION: usize = 16;
 /// How often an idle worker looks for due deliveries other instances queued.
 pub const IDLE_POLL: Duration = Duration::from_millis(500);
 /// How long attempts are kept.
@@ -92,25 +94,25 @@ pub async fn run_once(
     if claimed.is_empty() {
         return Ok(0);
     }
-    let mut prepared: HashMap<String, Result<(Setup, Resolved), String>> = HashMap::new();
-    for c in &claimed {
-        if prepared.contains_key(&c.installation_id) {
-            continue;
+    let prepared = prepare(state, &claimed).await;
+    // A batch may hold many deliveries to one extension's server: it gets a few at a time.
+    let limits: HashMap<&str, tokio::sync::Semaphore> = claimed
+        .iter()
+        .map(|c| {
+            (
+                c.installation_id.as_str(),
+                tokio::sync::Semaphore::new(IN_FLIGHT_PER_INSTALLATION),
+            )
+        })
+        .collect();
+    let prepared = &prepared;
+    let sent = futures_util::future::join_all(claimed.iter().map(|c| {
+        let limit = &limits[c.installation_id.as_str()];
+        async move {
+            let _permit = limit.acquire().await;
+            attempt(state, c, &prepared[&c.installation_id], now).await
         }
-        let ready = async {
-            let setup = install::load_by_id(state, &c.installation_id).await?;
-            let resolved = resolve_secrets(state, &setup, Purpose::Delivery).await?;
-            Ok::<_, AppError>((setup, resolved))
-        }
-        .await
-        .map_err(|e| e.to_string());
-        prepared.insert(c.installation_id.clone(), ready);
-    }
-    let sent = futures_util::future::join_all(
-        claimed
-            .iter()
-            .map(|c| attempt(state, c, &prepared[&c.installation_id], now)),
-    )
+    }))
     .await;
     let mut tx = state.db.pool.begin().await?;
     let recorded_at = now.max(now_ms());
@@ -124,6 +126,64 @@ pub async fn run_once(
     }
     tx.commit().await?;
     Ok(claimed.len())
+}
+
+/// Loads each claimed installation once and resolves all their secrets in one audited read.
+async fn prepare(
+    state: &AppState,
+    claimed: &[Claimed],
+) -> HashMap<String, Result<(Setup, Resolved), String>> {
+    let mut setups: Vec<(String, Setup, SecretPlan)> = Vec::new();
+    let mut prepared: HashMap<String, Result<(Setup, Resolved), String>> = HashMap::new();
+    for c in claimed {
+        if prepared.contains_key(&c.installation_id)
+            || setups.iter().any(|(id, _, _)| *id == c.installation_id)
+        {
+            continue;
+        }
+        let loaded = async {
+            let setup = install::load_by_id(state, &c.installation_id).await?;
+            let plan = plan_secrets(state, &setup).await?;
+            Ok::<_, AppError>((setup, plan))
+        }
+        .await;
+        match loaded {
+            Ok((setup, plan)) => setups.push((c.installation_id.clone(), setup, plan)),
+            Err(e) => {
+                prepared.insert(c.installation_id.clone(), Err(e.to_string()));
+            }
+        }
+    }
+    let keys: Vec<Vec<&str>> = setups.iter().map(|(_, _, plan)| plan.keys()).collect();
+    let chains: Vec<Vec<Scope>> = setups.iter().map(|(_, setup, _)| setup.chain()).collect();
+    let lookups: Vec<Lookup<'_>> = setups
+        .iter()
+        .zip(&keys)
+        .zip(&chains)
+        .map(|(((_, setup, _), keys), chain)| Lookup {
+            organization_id: &setup.org.id,
+            chain,
+            keys,
+        })
+        .collect();
+    match state
+        .secrets
+        .resolve_batch(&state.db.pool, &lookups, Purpose::Delivery, None)
+        .await
+    {
+        Ok(found) => {
+            for ((id, setup, plan), found) in setups.into_iter().zip(found) {
+                prepared.insert(id, Ok((setup, plan.finish(found))));
+            }
+        }
+        Err(e) => {
+            let message = AppError::from(e).to_string();
+            for (id, _, _) in setups {
+                prepared.insert(id, Err(message.clone()));
+            }
+        }
+    }
+    prepared
 }
 
 /// Sends one claimed delivery and judges the answer.

@@ -1,7 +1,7 @@
 //! The secret store (SPEC §5): scopes, resolution, envelope encryption, audit, rotation.
 //!
-//! Values go in through [`SecretStore::set`] and come out only through [`SecretStore::reveal`]
-//! and [`SecretStore::resolve`], which write an audit entry (who, what, key, version, purpose) in
+//! Values go in through [`SecretStore::set`] and come out only through [`SecretStore::reveal`],
+//! [`SecretStore::resolve`] and [`SecretStore::resolve_many`], which write an audit entry (who, what, key, version, purpose) in
 //! the same transaction before anything is decrypted: if the entry cannot be written, nothing is
 //! revealed. Listing returns metadata only.
 
@@ -57,6 +57,17 @@ impl Scope {
             id: installation_id.to_string(),
         }
     }
+}
+
+/// One lookup of a batch: `keys` resolved through `chain` in `organization_id`.
+#[derive(Debug, Clone, Copy)]
+pub struct Lookup<'a> {
+    /// The organization.
+    pub organization_id: &'a str,
+    /// Scopes, most specific first.
+    pub chain: &'a [Scope],
+    /// Keys to resolve.
+    pub keys: &'a [&'a str],
 }
 
 /// Why a value is decrypted (recorded with every decrypt).
@@ -387,52 +398,19 @@ impl SecretStore {
         purpose: Purpose,
         actor_id: Option<&str>,
     ) -> Result<Option<SecretString>, SecretError> {
-        let row: Option<(String, i64, Vec<u8>)> = sqlx::query_as(
-            "SELECT id, version, ciphertext FROM secrets \
-             WHERE organization_id = $1 AND scope_kind = $2 AND scope_id = $3 AND key = $4",
-        )
-        .bind(organization_id)
-        .bind(scope.kind.as_str())
-        .bind(&scope.id)
-        .bind(key)
-        .fetch_optional(pool)
-        .await?;
-        let Some((id, version, ciphertext)) = row else {
-            return Ok(None);
-        };
-        // The transaction writes first, so on SQLite it waits for the write lock instead of
-        // failing to upgrade a read.
-        let mut tx = pool.begin().await?;
-        // Fail closed: no entry, no value.
-        audit::record(
-            &mut *tx,
-            audit::Entry::new(actor_id, "secret.decrypted", "secret", &id)
-                .with(serde_json::json!({
-                    "scope": scope.kind.as_str(),
-                    "scope_id": scope.id,
-                    "key": key,
-                    "version": version,
-                    "purpose": purpose.as_str(),
-                }))
-                .for_organization(organization_id),
-        )
-        .await?;
-        let dek = self
-            .data_key(&mut tx, organization_id, false)
+        Ok(self
+            .resolve_many(
+                pool,
+                organization_id,
+                std::slice::from_ref(scope),
+                &[key],
+                purpose,
+                actor_id,
+            )
             .await?
-            .ok_or(CryptoError::WrongDataKey)?;
-        let value = crypto::open(
-            &dek,
-            &crypto::Binding {
-                scope_kind: scope.kind.as_str(),
-                scope_id: &scope.id,
-                key,
-                version,
-            },
-            &ciphertext,
-        )?;
-        tx.commit().await?;
-        Ok(Some(value))
+            .into_iter()
+            .next()
+            .map(|(_, _, value)| value))
     }
 
     /// Resolves `key` through `chain` (most specific first, as in
@@ -447,23 +425,12 @@ impl SecretStore {
         purpose: Purpose,
         actor_id: Option<&str>,
     ) -> Result<Option<(ScopeKind, SecretString)>, SecretError> {
-        let held: Vec<(String, String)> = sqlx::query_as(
-            "SELECT scope_kind, scope_id FROM secrets WHERE organization_id = $1 AND key = $2",
-        )
-        .bind(organization_id)
-        .bind(key)
-        .fetch_all(pool)
-        .await?;
-        let Some(scope) = chain.iter().find(|s| {
-            held.iter()
-                .any(|(kind, id)| kind == s.kind.as_str() && *id == s.id)
-        }) else {
-            return Ok(None);
-        };
         Ok(self
-            .reveal(pool, organization_id, scope, key, purpose, actor_id)
+            .resolve_many(pool, organization_id, chain, &[key], purpose, actor_id)
             .await?
-            .map(|v| (scope.kind, v)))
+            .into_iter()
+            .next()
+            .map(|(_, kind, value)| (kind, value)))
     }
 
     /// Resolves each of `keys` through `chain` as [`Self::resolve`] does, in one transaction: one
@@ -478,68 +445,116 @@ impl SecretStore {
         purpose: Purpose,
         actor_id: Option<&str>,
     ) -> Result<Vec<(String, ScopeKind, SecretString)>, SecretError> {
-        if keys.is_empty() {
-            return Ok(Vec::new());
+        let request = Lookup {
+            organization_id,
+            chain,
+            keys,
+        };
+        Ok(self
+            .resolve_batch(pool, &[request], purpose, actor_id)
+            .await?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// [`Self::resolve_many`] for several lookups (the installations of a delivery batch) with
+    /// one transaction for all their audit entries. Answers in the order of `lookups`.
+    pub async fn resolve_batch(
+        &self,
+        pool: &AnyPool,
+        lookups: &[Lookup<'_>],
+        purpose: Purpose,
+        actor_id: Option<&str>,
+    ) -> Result<Vec<Vec<(String, ScopeKind, SecretString)>>, SecretError> {
+        type Held = (String, String, String, String, i64, Vec<u8>);
+        let mut found: Vec<Vec<(ScopeKind, Held)>> = Vec::with_capacity(lookups.len());
+        for lookup in lookups {
+            if lookup.keys.is_empty() {
+                found.push(Vec::new());
+                continue;
+            }
+            let placeholders = (0..lookup.keys.len())
+                .map(|i| format!("${}", i + 2))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT id, scope_kind, scope_id, key, version, ciphertext FROM secrets \
+                 WHERE organization_id = $1 AND key IN ({placeholders})"
+            );
+            let mut query = sqlx::query_as::<_, Held>(&sql).bind(lookup.organization_id);
+            for key in lookup.keys {
+                query = query.bind(*key);
+            }
+            let held = query.fetch_all(pool).await?;
+            let mut hits = Vec::new();
+            for key in lookup.keys {
+                let hit = lookup.chain.iter().find_map(|s| {
+                    held.iter()
+                        .find(|(_, kind, id, k, _, _)| {
+                            k == key && kind == s.kind.as_str() && *id == s.id
+                        })
+                        .map(|row| (s.kind, row.clone()))
+                });
+                hits.extend(hit);
+            }
+            found.push(hits);
         }
-        let held: Vec<(String, String, String, String, i64, Vec<u8>)> = sqlx::query_as(
-            "SELECT id, scope_kind, scope_id, key, version, ciphertext FROM secrets \
-             WHERE organization_id = $1",
-        )
-        .bind(organization_id)
-        .fetch_all(pool)
-        .await?;
-        let mut found = Vec::new();
-        for key in keys {
-            let hit = chain.iter().find_map(|s| {
-                held.iter()
-                    .find(|(_, kind, id, k, _, _)| {
-                        k == key && kind == s.kind.as_str() && *id == s.id
-                    })
-                    .map(|row| (s.kind, row))
-            });
-            if let Some(row) = hit {
-                found.push(row);
+        if found.iter().all(Vec::is_empty) {
+            return Ok(found.into_iter().map(|_| Vec::new()).collect());
+        }
+        // The transaction writes first, so on SQLite it waits for the write lock instead of
+        // failing to upgrade a read. Fail closed: no entry, no value.
+        let mut tx = pool.begin().await?;
+        for (lookup, hits) in lookups.iter().zip(&found) {
+            for (_, (id, kind, scope_id, key, version, _)) in hits {
+                audit::record(
+                    &mut *tx,
+                    audit::Entry::new(actor_id, "secret.decrypted", "secret", id)
+                        .with(serde_json::json!({
+                            "scope": kind,
+                            "scope_id": scope_id,
+                            "key": key,
+                            "version": version,
+                            "purpose": purpose.as_str(),
+                        }))
+                        .for_organization(lookup.organization_id),
+                )
+                .await?;
             }
         }
-        if found.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Written first, as in `reveal`.
-        let mut tx = pool.begin().await?;
-        for (_, (id, kind, scope_id, key, version, _)) in &found {
-            audit::record(
-                &mut *tx,
-                audit::Entry::new(actor_id, "secret.decrypted", "secret", id)
-                    .with(serde_json::json!({
-                        "scope": kind,
-                        "scope_id": scope_id,
-                        "key": key,
-                        "version": version,
-                        "purpose": purpose.as_str(),
-                    }))
-                    .for_organization(organization_id),
-            )
-            .await?;
-        }
-        let dek = self
-            .data_key(&mut tx, organization_id, false)
-            .await?
-            .ok_or(CryptoError::WrongDataKey)?;
-        let mut out = Vec::with_capacity(found.len());
-        for (scope_kind, (_, kind, scope_id, key, version, ciphertext)) in found {
-            let value = crypto::open(
-                &dek,
-                &crypto::Binding {
-                    scope_kind: kind,
-                    scope_id,
-                    key,
-                    version: *version,
-                },
-                ciphertext,
-            )?;
-            out.push((key.clone(), scope_kind, value));
+        let mut keys: std::collections::HashMap<&str, DataKey> = std::collections::HashMap::new();
+        for (lookup, hits) in lookups.iter().zip(&found) {
+            if hits.is_empty() || keys.contains_key(lookup.organization_id) {
+                continue;
+            }
+            let dek = self
+                .data_key(&mut tx, lookup.organization_id, false)
+                .await?
+                .ok_or(CryptoError::WrongDataKey)?;
+            keys.insert(lookup.organization_id, dek);
         }
         tx.commit().await?;
+        let mut out = Vec::with_capacity(found.len());
+        for (lookup, hits) in lookups.iter().zip(found) {
+            let mut values = Vec::with_capacity(hits.len());
+            for (scope_kind, (_, kind, scope_id, key, version, ciphertext)) in hits {
+                let dek = keys
+                    .get(lookup.organization_id)
+                    .ok_or(CryptoError::WrongDataKey)?;
+                let value = crypto::open(
+                    dek,
+                    &crypto::Binding {
+                        scope_kind: &kind,
+                        scope_id: &scope_id,
+                        key: &key,
+                        version,
+                    },
+                    &ciphertext,
+                )?;
+                values.push((key, scope_kind, value));
+            }
+            out.push(values);
+        }
         Ok(out)
     }
 
