@@ -874,46 +874,20 @@ pub async fn signing_secrets(
     purpose: Purpose,
     actor_id: Option<&str>,
 ) -> Result<Vec<SecretString>, AppError> {
-    let key = setup
-        .manifest
-        .signing_secret_setting
-        .clone()
-        .unwrap_or_else(|| SIGNING_SECRET_KEY.to_string());
+    let plan = delivery::plan_secrets(state, setup).await?.signing_only();
     let found = state
         .secrets
-        .resolve(
+        .resolve_many(
             &state.db.pool,
             &setup.org.id,
             &setup.chain(),
-            &key,
+            &plan.keys(),
             purpose,
             actor_id,
         )
         .await
         .map_err(AppError::from)?;
-    let mut out: Vec<SecretString> = found.map(|(_, v)| vec![v]).unwrap_or_default();
-    if setup.manifest.signing_secret_setting.is_none()
-        && previous_secret_until(state, &setup.installation.id)
-            .await?
-            .is_some_and(|until| until > now_ms())
-    {
-        if let Some(previous) = state
-            .secrets
-            .reveal(
-                &state.db.pool,
-                &setup.org.id,
-                &Scope::installation(&setup.installation.id),
-                PREVIOUS_SIGNING_SECRET_KEY,
-                purpose,
-                actor_id,
-            )
-            .await
-            .map_err(AppError::from)?
-        {
-            out.push(previous);
-        }
-    }
-    Ok(out)
+    Ok(plan.finish(found).signing)
 }
 
 /// Until when the previous signing secret of an installation still signs.

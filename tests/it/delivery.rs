@@ -16,7 +16,6 @@ use kiket_marketplace::server::db::now_ms;
 use kiket_marketplace::server::db::organizations::{self, OrgRecord, ProjectRecord};
 use kiket_marketplace::server::delivery::{self, console, worker};
 use kiket_marketplace::server::install::{self, SIGNING_SECRET_KEY};
-use kiket_marketplace::server::secrets::{Purpose, Scope};
 use kiket_marketplace::server::state::AppState;
 use leptos::server_fn::ServerFn;
 use rstest::rstest;
@@ -289,22 +288,7 @@ impl World {
     }
 
     async fn signing_secret(&self, id: &str, key: &str) -> String {
-        self.app
-            .state
-            .secrets
-            .reveal(
-                &self.app.state.db.pool,
-                &self.org.id,
-                &Scope::installation(id),
-                key,
-                Purpose::Api,
-                None,
-            )
-            .await
-            .unwrap()
-            .unwrap()
-            .expose_secret()
-            .to_string()
+        self.app.installation_secret(&self.org.id, id, key).await
     }
 
     async fn delivery_rows(&self) -> Vec<(String, String, i64, Option<i64>, String)> {

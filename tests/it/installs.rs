@@ -999,21 +999,8 @@ async fn upgrades_need_consent_for_new_permissions_and_can_be_rolled_back(#[case
 }
 
 async fn signing_secret(app: &TestApp, id: &str) -> String {
-    app.state
-        .secrets
-        .reveal(
-            &app.state.db.pool,
-            &org_id(app).await,
-            &Scope::installation(id),
-            SIGNING_SECRET_KEY,
-            Purpose::Api,
-            None,
-        )
+    app.installation_secret(&org_id(app).await, id, SIGNING_SECRET_KEY)
         .await
-        .unwrap()
-        .unwrap()
-        .expose_secret()
-        .to_string()
 }
 
 #[rstest]

@@ -462,6 +462,26 @@ impl TestApp {
         .id
     }
 
+    /// The value of `key` in installation `id`'s own scope of the secret store.
+    pub async fn installation_secret(&self, organization_id: &str, id: &str, key: &str) -> String {
+        use secrecy::ExposeSecret;
+        self.state
+            .secrets
+            .reveal(
+                &self.state.db.pool,
+                organization_id,
+                &kiket_marketplace::server::secrets::Scope::installation(id),
+                key,
+                kiket_marketplace::server::secrets::Purpose::Api,
+                None,
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .expose_secret()
+            .to_string()
+    }
+
     /// How many rows `table` holds.
     pub async fn count(&self, table: &str) -> i64 {
         let (n,): (i64,) = sqlx::query_as(&format!("SELECT COUNT(*) FROM {table}"))

@@ -405,35 +405,24 @@ pub async fn detail(
     id: &str,
 ) -> Result<Option<DeliveryDetail>, sqlx::Error> {
     let sql = format!(
-        "SELECT {ROW_COLUMNS}, d.url, e.payload FROM deliveries d JOIN events e ON e.id = d.event_id \
+        "SELECT {ROW_COLUMNS} FROM deliveries d JOIN events e ON e.id = d.event_id \
          WHERE d.installation_id = $1 AND d.id = $2"
     );
-    #[allow(clippy::type_complexity)]
-    let row: Option<(
-        String,
-        String,
-        String,
-        String,
-        String,
-        i64,
-        Option<i64>,
-        Option<String>,
-        Option<i64>,
-        Option<String>,
-        i64,
-        Option<i64>,
-        String,
-        String,
-    )> = sqlx::query_as(&sql)
+    let row: Option<RowTuple> = sqlx::query_as(&sql)
         .bind(installation_id)
         .bind(id)
         .fetch_optional(pool)
         .await?;
-    let Some(r) = row else {
+    let Some(row) = row else {
         return Ok(None);
     };
-    let (url, payload) = (r.12.clone(), r.13.clone());
-    let delivery = to_row((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11));
+    let delivery = to_row(row);
+    let (url, payload): (String, String) = sqlx::query_as(
+        "SELECT d.url, e.payload FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id = $1",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
     #[allow(clippy::type_complexity)]
     let attempts: Vec<(i64, i64, i64, Option<i64>, String, String, Option<String>, Option<String>)> =
         sqlx::query_as(

@@ -246,6 +246,20 @@ pub struct SecretPlan {
 }
 
 impl SecretPlan {
+    /// Only the signing secrets (the wizard's test request carries no other secret).
+    pub fn signing_only(self) -> Self {
+        let keys = self
+            .keys
+            .into_iter()
+            .filter(|k| *k == self.signing_key || k == PREVIOUS_SIGNING_SECRET_KEY)
+            .collect();
+        Self {
+            keys,
+            declared: Vec::new(),
+            ..self
+        }
+    }
+
     /// The keys to resolve.
     pub fn keys(&self) -> Vec<&str> {
         self.keys.iter().map(String::as_str).collect()
