@@ -79,6 +79,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signin") view=pages::sign_in::SignInPage ssr=SsrMode::Async />
                     <Route path=path!("/signup") view=pages::sign_up::SignUpPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/account/tokens")
+                        view=pages::tokens::PersonalTokensPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/docs/api") view=pages::tokens::ApiReferencePage ssr=SsrMode::Async />
                     <Route path=path!("/publish") view=pages::publish::PublishPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/publish/validate")

@@ -12,6 +12,7 @@ pub mod manifests;
 pub mod orgs;
 pub mod publishers;
 pub mod review;
+pub mod tokens;
 
 #[cfg(feature = "ssr")]
 pub(crate) mod support {

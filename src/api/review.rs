@@ -10,9 +10,9 @@ use {
     super::support::{answer, context, is_form_post, keep_input},
     crate::model::diff,
     crate::model::manifest::Manifest,
-    crate::model::review::{decide, Action, ReviewInfo, Standing},
+    crate::model::review::{Action, ReviewInfo, Standing},
     crate::server::auth,
-    crate::server::db::{extensions, publishers, review, Db},
+    crate::server::db::{extensions, review, Db},
 };
 
 /// The review side of a stored version, for a viewer who is an admin and/or a member.
@@ -109,37 +109,9 @@ pub async fn act_on_version(
     .await;
     let result = async {
         let user = auth::require_user(&state.db, &session).await?;
-        let not_found = || AppError::NotFound(format!("{key} has no version {version}."));
-        let target = review::find(&state.db.pool, &key, &version)
-            .await?
-            .ok_or_else(not_found)?;
-        let member = publishers::role_of(&state.db.pool, &target.publisher_id, &user.id)
-            .await?
-            .is_some();
-        if !member && !user.is_admin {
-            // Unpublished versions are not the caller's business.
-            return Err(not_found());
-        }
         let action =
             Action::parse(&action).ok_or_else(|| AppError::field("action", "Choose an action."))?;
-        let to = decide(target.standing, action, user.is_admin, member, &message)?;
-        let applied = review::apply(
-            &state.db.pool,
-            &target,
-            &key,
-            &version,
-            to,
-            action,
-            &user.id,
-            &message,
-        )
-        .await?;
-        if !applied {
-            return Err(AppError::Conflict(
-                "Someone else changed this version meanwhile; reload to see where it stands."
-                    .into(),
-            ));
-        }
+        crate::server::lifecycle::act(&state.db, &user, &key, &version, action, &message).await?;
         super::support::take_kept_input(&session, &form).await?;
         Ok(())
     }

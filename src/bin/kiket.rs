@@ -14,6 +14,9 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+#[path = "kiket/remote.rs"]
+mod remote;
+
 /// Kiket extensions: scaffold, lint and package.
 #[derive(Debug, Parser)]
 #[command(name = "kiket", version, about)]
@@ -27,6 +30,34 @@ enum Top {
     /// Work on extensions.
     #[command(subcommand)]
     Extensions(Extensions),
+    /// Sign in to a marketplace with a personal token.
+    #[command(subcommand)]
+    Auth(Auth),
+}
+
+#[derive(Debug, Subcommand)]
+enum Auth {
+    /// Check a personal token and keep it, with the marketplace's address, in the config file
+    /// (readable by you only). KIKET_TOKEN and KIKET_API_URL override what is kept.
+    Login {
+        /// A personal token (`kkt_…`) from the account page's API tokens.
+        #[arg(long, env = "KIKET_TOKEN", hide_env_values = true)]
+        token: String,
+        /// The marketplace's address.
+        #[arg(long, env = "KIKET_API_URL", default_value = remote::DEFAULT_API_URL)]
+        api_url: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Show who the kept (or KIKET_TOKEN) token belongs to and what it may do.
+    Status {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Forget the kept token.
+    Logout,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -81,6 +112,65 @@ enum Extensions {
         #[arg(long, value_enum, default_value = "human")]
         format: Format,
     },
+    /// Lint, package (given a directory) and upload a version; it waits for review.
+    Publish {
+        /// Project directory or a .tar.gz package.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// The publisher's slug (default: the key's owner, or your only publisher).
+        #[arg(long)]
+        publisher: Option<String>,
+        /// Release notes (Markdown).
+        #[arg(long, default_value = "")]
+        release_notes: String,
+        /// A personal token with the publish scope (default: the one kept by `auth login`).
+        #[arg(long, env = "KIKET_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Yank a published version (hidden from new installs), or un-yank it with --undo.
+    Yank {
+        /// KEY@VERSION, such as my-extension@1.2.0.
+        spec: String,
+        /// Why: users see it on the version.
+        #[arg(long)]
+        reason: String,
+        /// Un-yank instead: the version is installable again.
+        #[arg(long)]
+        undo: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// List an extension's versions (with a `read` token, also those not published yet).
+    Versions {
+        /// Extension key.
+        key: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
+    /// Send a payload to a receiver signed exactly as the marketplace signs deliveries (both
+    /// header sets), and print the receiver's answer.
+    Replay {
+        /// The delivery body to send (JSON), such as replay/issue.created.json.
+        #[arg(long)]
+        payload: PathBuf,
+        /// The receiver's URL.
+        #[arg(long)]
+        url: String,
+        /// The signing secret (`whsec_…`).
+        #[arg(long, env = "KIKET_SIGNING_SECRET", hide_env_values = true)]
+        secret: String,
+        /// The event name (default: the payload's `event`).
+        #[arg(long)]
+        event: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
+    },
     /// Build dist/<key>-<version>.tar.gz from a project directory.
     Package {
         /// Project directory.
@@ -101,8 +191,21 @@ const EXIT_UNUSABLE: u8 = 2;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Top::Extensions(cmd) = cli.command;
-    let result = match cmd {
+    let result = match cli.command {
+        Top::Auth(cmd) => remote::auth(cmd),
+        Top::Extensions(cmd) => extensions(cmd),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_UNUSABLE)
+        }
+    }
+}
+
+fn extensions(cmd: Extensions) -> Result<u8, String> {
+    match cmd {
         Extensions::Scaffold { name, dialect, dir } => scaffold(&name, dialect, dir),
         Extensions::Lint { path, format } => lint_cmd(&path, format),
         Extensions::Package {
@@ -115,13 +218,27 @@ fn main() -> ExitCode {
             secret,
             format,
         } => listen_cmd(addr, secret, format),
-    };
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(message) => {
-            eprintln!("error: {message}");
-            ExitCode::from(EXIT_UNUSABLE)
-        }
+        Extensions::Publish {
+            path,
+            publisher,
+            release_notes,
+            token,
+            format,
+        } => remote::publish(&path, publisher, &release_notes, token, format),
+        Extensions::Yank {
+            spec,
+            reason,
+            undo,
+            format,
+        } => remote::yank(&spec, &reason, undo, format),
+        Extensions::Versions { key, format } => remote::versions(&key, format),
+        Extensions::Replay {
+            payload,
+            url,
+            secret,
+            event,
+            format,
+        } => remote::replay(&payload, &url, &secret, event, format),
     }
 }
 
@@ -378,6 +495,35 @@ fn scaffold(name: &str, dialect: DialectArg, dir: Option<PathBuf>) -> Result<u8,
 }
 
 fn package_cmd(path: &Path, output: Option<PathBuf>, format: Format) -> Result<u8, String> {
+    let built = match build_package(path, output)? {
+        Ok(built) => built,
+        Err(code) => return Ok(code),
+    };
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::json!({ "path": built.path.display().to_string(), "size": built.size, "sha256": built.sha256, "files": built.files })
+        ),
+        Format::Human => {
+            println!("{}", built.path.display());
+            println!("  {} bytes, {} files", built.size, built.files);
+            println!("  sha256 {}", built.sha256);
+        }
+    }
+    Ok(0)
+}
+
+/// A package written by [`build_package`].
+struct Built {
+    path: PathBuf,
+    size: u64,
+    sha256: String,
+    files: usize,
+}
+
+/// Lints and packages a project directory into `output` (default PATH/dist). `Ok(Err(code))`
+/// when the manifest has errors (they are printed).
+fn build_package(path: &Path, output: Option<PathBuf>) -> Result<Result<Built, u8>, String> {
     let manifest = manifest_file(path)?;
     if std::fs::metadata(path)
         .map(|m| m.is_file())
@@ -392,7 +538,7 @@ fn package_cmd(path: &Path, output: Option<PathBuf>, format: Format) -> Result<u
     if lint.errors() > 0 {
         print_lint(&manifest, &lint, Format::Human);
         eprintln!("error: the manifest has errors; fix them before packaging");
-        return Ok(EXIT_ERRORS);
+        return Ok(Err(EXIT_ERRORS));
     }
     let m = lint
         .manifest
@@ -436,19 +582,12 @@ fn package_cmd(path: &Path, output: Option<PathBuf>, format: Format) -> Result<u
         ));
     }
     std::fs::rename(&tmp, &archive).map_err(|e| format!("{}: {e}", archive.display()))?;
-    let sha = format!("{:x}", Sha256::digest(&bytes));
-    match format {
-        Format::Json => println!(
-            "{}",
-            serde_json::json!({ "path": archive.display().to_string(), "size": bytes.len(), "sha256": sha, "files": files.len() })
-        ),
-        Format::Human => {
-            println!("{}", archive.display());
-            println!("  {} bytes, {} files", bytes.len(), files.len());
-            println!("  sha256 {sha}");
-        }
-    }
-    Ok(0)
+    Ok(Ok(Built {
+        path: archive,
+        size: bytes.len() as u64,
+        sha256: format!("{:x}", Sha256::digest(&bytes)),
+        files: files.len(),
+    }))
 }
 
 /// Serves `POST /*` on `addr`, verifying each delivery with `secret`, until interrupted.

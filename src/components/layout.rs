@@ -61,6 +61,7 @@ pub fn Header() -> impl IntoView {
                                     </summary>
                                     <ul>
                                         <li><a href="/account">"Account"</a></li>
+                                        <li><a href="/account/tokens">"API tokens"</a></li>
                                         <li><a href="/notifications">"Notifications"</a></li>
                                         {user.is_admin.then(|| view! {
                                             <li><a href="/admin/users">"Users"</a></li>
@@ -92,6 +93,7 @@ pub fn Footer() -> impl IntoView {
     view! {
         <footer class="site-footer">
             <p>"Kiket Marketplace — extensions that run on their owners' servers, configured and kept secret here."</p>
+            <p><a href="/docs/api">"REST API"</a></p>
         </footer>
     }
 }

@@ -11,16 +11,21 @@ pub fn format_ms(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// A `<time>` element for a unix time in milliseconds.
-#[component]
-pub fn When(ms: i64) -> impl IntoView {
-    let iso = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+/// `2026-11-27T14:05:00Z` (RFC 3339) for a unix time in milliseconds.
+pub fn rfc3339_ms(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
         .and_then(|t| {
             t.format(&time::format_description::well_known::Rfc3339)
                 .ok()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// A `<time>` element for a unix time in milliseconds.
+#[component]
+pub fn When(ms: i64) -> impl IntoView {
+    let iso = rfc3339_ms(ms);
     view! { <time datetime=iso>{format_ms(ms)}</time> }
 }
 

@@ -16,6 +16,16 @@ pub enum FindingSeverity {
     Warning,
 }
 
+impl FindingSeverity {
+    /// `blocking` or `warning`, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Blocking => "blocking",
+            Self::Warning => "warning",
+        }
+    }
+}
+
 /// One finding of the automated checks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {

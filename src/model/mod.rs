@@ -2,6 +2,7 @@
 //! server fns return.
 
 pub mod account;
+pub mod api_doc;
 pub mod audit;
 pub mod catalog;
 pub mod checks;
@@ -16,4 +17,5 @@ pub mod package;
 pub mod publisher;
 pub mod review;
 pub mod secret;
+pub mod token;
 pub mod unpack;

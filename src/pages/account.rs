@@ -48,6 +48,9 @@ fn Account(user: CurrentUser) -> impl IntoView {
                 <dt>"Role"</dt>
                 <dd>{if user.is_admin { "Marketplace admin" } else { "User" }}</dd>
             </dl>
+            <h2>"API tokens"</h2>
+            <p>"Personal tokens let scripts and the " <code>"kiket"</code> " CLI publish and yank versions for you. "
+               <a href="/account/tokens">"Manage your API tokens"</a> "."</p>
             <h2>"Change password"</h2>
             <ActionForm action=action>
                 <FormMessage action />

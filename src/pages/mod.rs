@@ -19,6 +19,7 @@ pub mod review;
 pub mod secrets;
 pub mod sign_in;
 pub mod sign_up;
+pub mod tokens;
 pub mod validate;
 pub mod version;
 pub mod version_change;

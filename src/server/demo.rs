@@ -42,6 +42,9 @@ pub const DEMO_INSPECTOR: (&str, &[(&str, &str)]) = (
 );
 /// The demo organization's token for the events API (made up for the demo; printed at start).
 pub const DEMO_ORG_TOKEN: &str = "kko_demo-globex-events-token-for-local-use-only";
+/// Priya Publisher's personal token for the REST API and the `kiket` CLI (made up for the demo;
+/// printed at start).
+pub const DEMO_PERSONAL_TOKEN: &str = "kkt_demo-priya-publisher-token-for-local-use-only";
 /// Events the demo posts into its project, delivered once the server runs: (name, data).
 pub const DEMO_EVENTS: &[(&str, &str)] = &[
     (
@@ -273,6 +276,13 @@ fn logins(public_url: &str) -> String {
         DEMO_ORG.0,
         DEMO_PROJECT.0,
     ));
+    out.push_str(&format!(
+        "Use the REST API and the CLI as Priya (API reference: {0}/docs/api):
+           kiket auth login --api-url {0} --token {DEMO_PERSONAL_TOKEN}
+           kiket extensions versions slack-notifier
+",
+        public_url.trim_end_matches('/'),
+    ));
     out
 }
 
@@ -295,6 +305,7 @@ pub async fn seed(state: &AppState) -> Result<Option<String>, Box<dyn std::error
         ids.push(user.id);
     }
     let (publisher, member) = (&ids[1], &ids[2]);
+    tokens_demo(state, publisher).await?;
     for (slug, name, verified) in PUBLISHERS {
         let p = publishers::create(&db.pool, &PublisherSlug::parse(slug)?, name, publisher).await?;
         if *verified {
@@ -386,6 +397,49 @@ pub async fn seed(state: &AppState) -> Result<Option<String>, Box<dyn std::error
     deliveries_demo(state, &org, &project, publisher).await?;
     tracing::info!("demo dataset loaded");
     Ok(Some(logins(&state.config.public_url)))
+}
+
+/// Priya's API tokens: the printed one (every scope), one limited to Acme's keys that expires,
+/// and a revoked one.
+async fn tokens_demo(state: &AppState, user_id: &str) -> Result<(), Box<dyn std::error::Error>> {
+    use crate::model::token::Scope;
+    use crate::server::db::tokens::{self, NewToken};
+    let mut conn = state.db.pool.acquire().await?;
+    let token = |name, scopes, key_pattern, expires_at| NewToken {
+        user_id,
+        name,
+        scopes,
+        key_pattern,
+        expires_at,
+    };
+    tokens::create_shown(
+        &mut conn,
+        &token("Demo CLI", &Scope::ALL, None, None),
+        &crate::server::install::token_hash(DEMO_PERSONAL_TOKEN),
+    )
+    .await?;
+    let in_90_days = crate::server::db::now_ms() + 90 * 24 * 60 * 60 * 1000;
+    let ci = token(
+        "Acme CI releases",
+        &[Scope::Publish],
+        Some("acme-*"),
+        Some(in_90_days),
+    );
+    tokens::create_shown(
+        &mut conn,
+        &ci,
+        &crate::server::install::token_hash(&crate::server::install::random_secret(32)),
+    )
+    .await?;
+    let old = token("Old laptop", &[Scope::Publish, Scope::Yank], None, None);
+    let id = tokens::create_shown(
+        &mut conn,
+        &old,
+        &crate::server::install::token_hash(&crate::server::install::random_secret(32)),
+    )
+    .await?;
+    tokens::revoke(&mut conn, user_id, &id).await?;
+    Ok(())
 }
 
 /// Installs the Event Inspector, gives the organization a known events token, and posts

@@ -67,7 +67,26 @@ fn too_large() -> Response {
         .into_response()
 }
 
-/// `POST /api/v1/projects/{org}/{project}/events`.
+/// Post an event into a project: every installed extension subscribed to it receives a signed
+/// delivery. The body is at most 256 KB.
+#[utoipa::path(
+    post,
+    path = "/api/v1/projects/{org}/{project}/events",
+    tag = "events",
+    params(
+        ("org" = String, Path, description = "Organization slug"),
+        ("project" = String, Path, description = "Project slug"),
+    ),
+    request_body = crate::server::rest::types::PostedEvent,
+    security(("org_token" = ["events:write"])),
+    responses(
+        (status = 202, description = "Accepted; deliveries queued", body = crate::server::rest::types::AcceptedEvent),
+        (status = 401, description = "No organization token, or not valid", body = crate::server::rest::types::ApiError),
+        (status = 404, description = "No such project for this token", body = crate::server::rest::types::ApiError),
+        (status = 413, description = "The body is larger than 256 KB", body = crate::server::rest::types::ApiError),
+        (status = 422, description = "Not an event: bad JSON, name or data", body = crate::server::rest::types::ApiError),
+    )
+)]
 pub async fn post_event(
     State(state): State<AppState>,
     Path((org_slug, project_slug)): Path<(String, String)>,

@@ -55,7 +55,18 @@ fn no_store(mut response: Response) -> Response {
     response
 }
 
-/// `GET /api/v1/installation`.
+/// The calling installation: its version, project, granted permissions, non-secret settings and
+/// missing secrets.
+#[utoipa::path(
+    get,
+    path = "/api/v1/installation",
+    tag = "runtime",
+    security(("runtime_token" = [])),
+    responses(
+        (status = 200, description = "The installation", body = crate::server::rest::types::RuntimeInstallation),
+        (status = 401, description = "No runtime token, or not valid", body = crate::server::rest::types::ApiError),
+    )
+)]
 pub async fn installation(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let answer = async {
         let setup = authenticate(&state, &headers).await?;
@@ -96,7 +107,20 @@ pub async fn installation(State(state): State<AppState>, headers: HeaderMap) -> 
     })
 }
 
-/// `GET /api/v1/installation/secrets/{key}`: only keys the manifest declares as secrets.
+/// One secret the extension's manifest declares, resolved through the scope chain. Each read is
+/// audited.
+#[utoipa::path(
+    get,
+    path = "/api/v1/installation/secrets/{key}",
+    tag = "runtime",
+    params(("key" = String, Path, description = "The secret's key, as the manifest declares it")),
+    security(("runtime_token" = [])),
+    responses(
+        (status = 200, description = "The secret", body = crate::server::rest::types::RuntimeSecret),
+        (status = 401, description = "No runtime token, or not valid", body = crate::server::rest::types::ApiError),
+        (status = 404, description = "Not declared, or not set anywhere", body = crate::server::rest::types::ApiError),
+    )
+)]
 pub async fn secret(
     State(state): State<AppState>,
     Path(key): Path<String>,

@@ -180,7 +180,12 @@ pub fn build_router(state: AppState) -> Router {
         state.clone(),
         crate::server::catalog_cache::listing_pages,
     );
-    let router = uploads.merge(pages).with_state(state);
+    // The REST API: its own limits (uploads are large), and as long as an upload may take.
+    let rest = crate::server::rest::router(state.clone()).layer(TimeoutLayer::with_status_code(
+        StatusCode::SERVICE_UNAVAILABLE,
+        UPLOAD_TIMEOUT,
+    ));
+    let router = uploads.merge(rest).merge(pages).with_state(state);
     let router = match db.sessions {
         SessionPool::Sqlite(pool) => router.layer(sessions(SqliteStore::new(pool), secure)),
         SessionPool::Postgres(pool) => router.layer(sessions(PostgresStore::new(pool), secure)),
@@ -215,9 +220,13 @@ pub async fn serve(
     router: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router.into_make_service())
-        .with_graceful_shutdown(shutdown)
-        .await
+    // With the peer's address: anonymous API calls are rate limited by it.
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Completes on Ctrl-C or SIGTERM.

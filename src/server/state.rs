@@ -29,6 +29,8 @@ pub struct AppState {
     pub outbound: Outbound,
     /// Wakes this instance's idle delivery workers when a transaction queued deliveries.
     pub delivery_wake: Arc<tokio::sync::Notify>,
+    /// The REST API's rate limits (per instance).
+    pub rate_limits: Arc<crate::server::rest::limits::RateLimits>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -62,6 +64,7 @@ impl AppState {
             // Checked when the configuration was read.
             outbound: Outbound::new(AllowList::parse(&config_allow).unwrap_or_default()),
             delivery_wake: Arc::default(),
+            rate_limits: Arc::default(),
         }
     }
 

@@ -7,12 +7,11 @@
 //! JavaScript caller (`Accept: application/json`) gets JSON.
 
 use crate::error::AppError;
-use crate::model::checks::Finding;
 use crate::model::extension::{UploadOutcome, UploadRefusal, VersionState};
 use crate::model::package::MAX_COMPRESSED_BYTES;
 use crate::server::auth::{current_user, require_user};
 use crate::server::db::{extensions, publishers};
-use crate::server::packages::publish::{publish, PackageWriter, Refusal};
+use crate::server::packages::publish::{publish, PackageWriter, Refusal, StagedPackage};
 use crate::server::state::AppState;
 use axum::body::Body;
 use axum::extract::{Multipart, Path, Request, State};
@@ -38,12 +37,6 @@ fn wants_json(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.contains("application/json"))
 }
 
-#[derive(serde::Serialize)]
-struct RefusalBody<'a> {
-    error: serde_json::Value,
-    findings: &'a [Finding],
-}
-
 /// Answers a refusal: JSON with the findings, or a redirect back to the form with everything
 /// the form needs to show it kept in the session.
 async fn refuse(
@@ -53,20 +46,10 @@ async fn refuse(
     publisher: String,
     release_notes: String,
 ) -> Response {
-    let err = refusal.error;
     if json {
-        let status =
-            StatusCode::from_u16(err.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let field = match &err {
-            AppError::Validation { field, .. } => Some(field.clone()),
-            _ => None,
-        };
-        let body = RefusalBody {
-            error: serde_json::json!({ "code": err.kind(), "message": err.to_string(), "field": field }),
-            findings: &refusal.findings,
-        };
-        return (status, Json(body)).into_response();
+        return crate::server::rest::refusal(refusal);
     }
+    let err = refusal.error;
     if matches!(err, AppError::Unauthorized(_)) {
         return Redirect::to("/signin?next=/publish").into_response();
     }
@@ -98,6 +81,41 @@ async fn text_field(field: axum::extract::multipart::Field<'_>) -> Result<String
     String::from_utf8(bytes.to_vec()).map_err(|_| AppError::field(name, "This field is not text."))
 }
 
+/// The fields of an upload as they were read.
+#[derive(Debug, Default)]
+pub struct Received {
+    /// The publisher's slug.
+    pub publisher: String,
+    /// Release notes.
+    pub release_notes: String,
+    /// The package, staged in a temporary file.
+    pub package: Option<StagedPackage>,
+}
+
+/// Reads an upload's multipart fields into `into`, streaming the package into a temporary file
+/// that is refused the moment it passes the limit. Unknown fields are read past, never stored.
+/// What was read before a refusal stays in `into`, so that a form can show it again.
+pub async fn receive(multipart: &mut Multipart, into: &mut Received) -> Result<(), AppError> {
+    let cut_short = |e: axum::extract::multipart::MultipartError| {
+        AppError::field("package", format!("The upload was cut short: {e}."))
+    };
+    while let Some(mut field) = multipart.next_field().await.map_err(cut_short)? {
+        match field.name().unwrap_or_default() {
+            "publisher" => into.publisher = text_field(field).await?,
+            "release_notes" => into.release_notes = text_field(field).await?,
+            "package" => {
+                let mut writer = PackageWriter::new(MAX_COMPRESSED_BYTES)?;
+                while let Some(chunk) = field.chunk().await.map_err(cut_short)? {
+                    writer.write(&chunk).await?;
+                }
+                into.package = writer.finish().await?;
+            }
+            _ => while field.chunk().await.ok().flatten().is_some() {},
+        }
+    }
+    Ok(())
+}
+
 /// `POST /publish/upload`: multipart fields `publisher`, `release_notes` and `package`.
 pub async fn upload(
     State(state): State<AppState>,
@@ -110,36 +128,11 @@ pub async fn upload(
         Ok(u) => u,
         Err(e) => return refuse(json, &session, e.into(), String::new(), String::new()).await,
     };
-    let mut publisher = String::new();
-    let mut release_notes = String::new();
-    let mut staged = None;
-    let received: Result<(), AppError> =
-        async {
-            while let Some(mut field) = multipart.next_field().await.map_err(|e| {
-                AppError::field("package", format!("The upload was cut short: {e}."))
-            })? {
-                match field.name().unwrap_or_default() {
-                    "publisher" => publisher = text_field(field).await?,
-                    "release_notes" => release_notes = text_field(field).await?,
-                    "package" => {
-                        let mut writer = PackageWriter::new(MAX_COMPRESSED_BYTES)?;
-                        while let Some(chunk) = field.chunk().await.map_err(|e| {
-                            AppError::field("package", format!("The upload was cut short: {e}."))
-                        })? {
-                            writer.write(&chunk).await?;
-                        }
-                        staged = writer.finish().await?;
-                    }
-                    // Unknown fields are read past, never stored.
-                    _ => while field.chunk().await.ok().flatten().is_some() {},
-                }
-            }
-            Ok(())
-        }
-        .await;
-    if let Err(e) = received {
-        return refuse(json, &session, e.into(), publisher, release_notes).await;
+    let mut form = Received::default();
+    if let Err(e) = receive(&mut multipart, &mut form).await {
+        return refuse(json, &session, e.into(), form.publisher, form.release_notes).await;
     }
+    let (publisher, release_notes, staged) = (form.publisher, form.release_notes, form.package);
     let Some(package) = staged else {
         let e = AppError::field("package", "Choose a .tar.gz package to upload.");
         return refuse(json, &session, e.into(), publisher, release_notes).await;
@@ -190,8 +183,9 @@ pub async fn download(
         package.state,
         package.size,
     );
+    let public = version_state == VersionState::Published && !package.revoked;
     // Revoked versions are blocked everywhere: only the publisher and admins can still fetch them.
-    if version_state != VersionState::Published || package.revoked {
+    if !public {
         let user = current_user(&state.db, &session)
             .await?
             .ok_or_else(not_found)?;
@@ -202,7 +196,20 @@ pub async fn download(
             return Err(not_found());
         }
     }
-    let stream = state.blobs.get(&sha256).await.map_err(|e| {
+    send_package(&state, &key, &version, &sha256, size, public).await
+}
+
+/// The stored package `sha256` of `key`@`version` as an attachment; `public` packages may be
+/// cached by anyone.
+pub async fn send_package(
+    state: &AppState,
+    key: &str,
+    version: &str,
+    sha256: &str,
+    size: u64,
+    public: bool,
+) -> Result<Response, AppError> {
+    let stream = state.blobs.get(sha256).await.map_err(|e| {
         tracing::error!(error = %e, "cannot read a package");
         AppError::Unavailable("The package cannot be read right now; try again.".into())
     })?;
@@ -223,18 +230,16 @@ pub async fn download(
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&sha256) {
+    if let Ok(v) = HeaderValue::from_str(sha256) {
         h.insert("x-checksum-sha256", v);
     }
     h.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static(
-            if version_state == VersionState::Published && !package.revoked {
-                "public, max-age=300"
-            } else {
-                "private, no-store"
-            },
-        ),
+        HeaderValue::from_static(if public {
+            "public, max-age=300"
+        } else {
+            "private, no-store"
+        }),
     );
     Ok(res)
 }

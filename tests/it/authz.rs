@@ -35,6 +35,9 @@ use kiket_marketplace::api::publishers::{
     SetPublisherSuspended, SetPublisherVerified,
 };
 use kiket_marketplace::api::review::{ActOnVersion, GetReviewQueue};
+use kiket_marketplace::api::tokens::{
+    CreatePersonalToken, GetApiReference, GetPersonalTokens, RevokePersonalToken,
+};
 use leptos::server_fn::ServerFn;
 use rstest::rstest;
 
@@ -71,6 +74,8 @@ struct Ctx {
     /// A publisher that no role of the table belongs to.
     publisher: String,
     other_email: String,
+    /// A personal token of the other user.
+    other_token: String,
 }
 
 fn table() -> Vec<Row> {
@@ -632,6 +637,41 @@ fn table() -> Vec<Row> {
             expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
         },
         Row {
+            path: GetPersonalTokens::PATH,
+            form: |_| vec![],
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Allowed),
+                (Admin, Allowed),
+            ],
+        },
+        Row {
+            path: CreatePersonalToken::PATH,
+            form: |_| {
+                vec![
+                    ("name", "CI".into()),
+                    ("scopes[0]", "read".into()),
+                    ("expires_in", "30".into()),
+                ]
+            },
+            expect: [
+                (Visitor, Unauthenticated),
+                (User, Allowed),
+                (Admin, Allowed),
+            ],
+        },
+        Row {
+            // Another user's token, whoever asks.
+            path: RevokePersonalToken::PATH,
+            form: |c| vec![("token", c.other_token.clone())],
+            expect: [(Visitor, Unauthenticated), (User, Hidden), (Admin, Hidden)],
+        },
+        Row {
+            path: GetApiReference::PATH,
+            form: |_| vec![],
+            expect: [(Visitor, Allowed), (User, Allowed), (Admin, Allowed)],
+        },
+        Row {
             path: SearchCatalog::PATH,
             form: |_| vec![],
             expect: [(Visitor, Allowed), (User, Allowed), (Admin, Allowed)],
@@ -717,10 +757,22 @@ async fn every_server_fn_refuses_the_roles_it_must(#[case] engine: Engine) {
     )
     .await
     .unwrap();
+    // A personal token of another user: nobody else may revoke it.
+    let other_token = {
+        use kiket_marketplace::model::token::Scope;
+        app.personal_token(&other_user_id, &[Scope::Read], None, None)
+            .await;
+        kiket_marketplace::server::db::tokens::of_user(&app.state.db.pool, &other_user_id)
+            .await
+            .unwrap()[0]
+            .id
+            .clone()
+    };
     let ctx = Ctx {
         other_user_id,
         publisher: "authz-pub".into(),
         other_email,
+        other_token,
     };
     let mut failures = Vec::new();
     for role in [Visitor, User, Admin] {

@@ -244,3 +244,285 @@ fn package_refuses_a_manifest_with_errors_and_links() {
                 .is_none()
     );
 }
+
+/// Runs `kiket` with its own config directory and no token or address from the environment.
+async fn kiket_at(dir: &Path, config: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let (dir, config) = (dir.to_path_buf(), config.to_path_buf());
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_kiket"))
+            .args(&args)
+            .current_dir(&dir)
+            .env("XDG_CONFIG_HOME", &config)
+            .env("HOME", &config)
+            .env_remove("KIKET_TOKEN")
+            .env_remove("KIKET_API_URL")
+            .env_remove("KIKET_SIGNING_SECRET")
+            .envs(env)
+            .output()
+            .expect("run kiket")
+    })
+    .await
+    .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+#[rstest::rstest]
+#[case::sqlite(crate::support::Engine::Sqlite)]
+#[case::postgres(crate::support::Engine::Postgres)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_publish_a_scaffolded_extension_see_it_submitted_and_yank(
+    #[case] engine: crate::support::Engine,
+) {
+    use kiket_marketplace::model::token::Scope;
+    let Some(app) = crate::support::spawn_app(engine).await else {
+        return;
+    };
+    let id = app
+        .create_user(
+            &crate::support::email("cli"),
+            "a long enough password",
+            false,
+        )
+        .await;
+    app.create_publisher("acme", &id).await;
+    let token = app.personal_token(&id, &Scope::ALL, None, None).await;
+    let api = format!("http://{}", app.addr);
+    let work = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let run = |args: Vec<&str>| {
+        let (w, c) = (work.path().to_path_buf(), config.path().to_path_buf());
+        let args: Vec<String> = args.into_iter().map(str::to_string).collect();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            kiket_at(&w, &c, &[], &args).await
+        }
+    };
+
+    // A wrong token is refused and nothing is kept.
+    let out = run(vec![
+        "auth",
+        "login",
+        "--api-url",
+        &api,
+        "--token",
+        "kkt_wrong",
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("not valid"), "{}", stderr(&out));
+    let kept = config.path().join("kiket/config.json");
+    assert!(!kept.exists());
+
+    let out = run(vec!["auth", "login", "--api-url", &api, "--token", &token]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Signed in to"), "{}", stdout(&out));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&kept).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let saved = std::fs::read_to_string(&kept).unwrap();
+    assert!(saved.contains(&token) && saved.contains(&api));
+
+    let out = run(vec!["extensions", "scaffold", "Team Notifier"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run(vec!["extensions", "publish", "team-notifier"]).await;
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            "Submitted team-notifier 0.1.0 for review: http://127.0.0.1/publish/extensions/team-notifier/versions/0.1.0"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        !work.path().join("team-notifier/dist").exists(),
+        "the project is left as it was"
+    );
+
+    let out = run(vec!["extensions", "versions", "team-notifier"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out)
+            .lines()
+            .any(|l| l.starts_with("0.1.0") && l.contains("submitted")),
+        "{}",
+        stdout(&out)
+    );
+
+    // Published meanwhile by a reviewer; then yanked from the CLI.
+    app.approve("team-notifier", "0.1.0").await;
+    let out = run(vec![
+        "extensions",
+        "yank",
+        "team-notifier@0.1.0",
+        "--reason",
+        "Sends duplicate notifications",
+    ])
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("Yanked team-notifier 0.1.0"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(vec![
+        "extensions",
+        "versions",
+        "team-notifier",
+        "--format",
+        "json",
+    ])
+    .await;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["yanked"], true);
+    assert_eq!(v[0]["yank_reason"], "Sends duplicate notifications");
+
+    // Refusals are reported with exit 1: a version uploaded twice.
+    let out = run(vec![
+        "extensions",
+        "publish",
+        "team-notifier",
+        "--format",
+        "json",
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "conflict");
+
+    // The environment wins over the kept token.
+    let out = kiket_at(
+        work.path(),
+        config.path(),
+        &[("KIKET_TOKEN", "kkt_from-the-environment")],
+        &["auth", "status"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    let out = run(vec!["auth", "logout"]).await;
+    assert!(out.status.success());
+    let out = run(vec![
+        "extensions",
+        "yank",
+        "team-notifier@0.1.0",
+        "--reason",
+        "x",
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("kiket auth login"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A receiver that checks both signatures with code that is not the marketplace's: HMAC computed
+/// here, and the `standardwebhooks` crate. Answers 200 with what it saw, or 401.
+async fn verifying_receiver(secret: &'static str) -> String {
+    use axum::http::{HeaderMap, StatusCode};
+    use hmac::Mac;
+    let verify = move |headers: HeaderMap, body: axum::body::Bytes| async move {
+        let h = |n: &str| {
+            headers
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(format!("{}.", h("x-kiket-timestamp")).as_bytes());
+        mac.update(&body);
+        let kiket: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let standard = standardwebhooks::Webhook::new(secret)
+            .unwrap()
+            .verify(&body, &headers)
+            .is_ok();
+        if kiket == h("x-kiket-signature") && standard && h("webhook-id") == h("x-kiket-delivery") {
+            (
+                StatusCode::OK,
+                format!(
+                    "verified {} for {}/{}",
+                    h("x-kiket-event"),
+                    h("x-kiket-organization"),
+                    h("x-kiket-project")
+                ),
+            )
+        } else {
+            (StatusCode::UNAUTHORIZED, "bad signature".to_string())
+        }
+    };
+    let app = axum::Router::new().fallback(axum::routing::post(verify));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/webhooks/issue-created")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_signs_like_the_platform() {
+    const SECRET: &str = "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    let url = verifying_receiver(SECRET).await;
+    let work = tempfile::tempdir().unwrap();
+    let config = tempfile::tempdir().unwrap();
+    let out = kiket_at(
+        work.path(),
+        config.path(),
+        &[],
+        &["extensions", "scaffold", "Team Notifier"],
+    )
+    .await;
+    assert!(out.status.success());
+    let project = work.path().join("team-notifier");
+    let replay = |secret: &'static str, extra: &'static [&'static str]| {
+        let (p, c, url) = (project.clone(), config.path().to_path_buf(), url.clone());
+        async move {
+            let mut args = vec![
+                "extensions",
+                "replay",
+                "--payload",
+                "replay/issue.created.json",
+                "--url",
+                &url,
+                "--secret",
+                secret,
+            ];
+            args.extend_from_slice(extra);
+            kiket_at(&p, &c, &[], &args).await
+        }
+    };
+    let out = replay(SECRET, &[]).await;
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("200 OK"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("verified issue.created for acme/web"),
+        "{}",
+        stdout(&out)
+    );
+
+    let out = replay(SECRET, &["--event", "issue.closed", "--format", "json"]).await;
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"], 200);
+    assert!(v["delivery"].as_str().unwrap().starts_with("dlv_"));
+    assert_eq!(v["body"], "verified issue.closed for acme/web");
+
+    // Signed with another secret: the receiver refuses, and so the exit code says.
+    let out = replay("whsec_b3RoZXItc2VjcmV0LW90aGVyLXNlY3JldC1vdGhlcg==", &[]).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("401"), "{}", stdout(&out));
+}

@@ -1,6 +1,7 @@
 //! Integration suite: repository tests and HTTP tests, each run on SQLite and on PostgreSQL.
 
 mod activity;
+mod api;
 mod authz;
 mod catalog;
 mod cli;

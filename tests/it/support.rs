@@ -569,3 +569,73 @@ pub async fn register_manifest(
     }
     manifest.version
 }
+
+impl TestApp {
+    /// A personal token of `user_id` (shown at once, as the account page shows it).
+    pub async fn personal_token(
+        &self,
+        user_id: &str,
+        scopes: &[kiket_marketplace::model::token::Scope],
+        key_pattern: Option<&str>,
+        expires_at: Option<i64>,
+    ) -> String {
+        use kiket_marketplace::server::db::tokens::{self, NewToken};
+        let token = format!(
+            "kkt_{}",
+            kiket_marketplace::server::install::random_secret(32)
+        );
+        let mut conn = self.state.db.pool.acquire().await.unwrap();
+        tokens::create_shown(
+            &mut conn,
+            &NewToken {
+                user_id,
+                name: "test token",
+                scopes,
+                key_pattern,
+                expires_at,
+            },
+            &kiket_marketplace::server::install::token_hash(&token),
+        )
+        .await
+        .expect("create token");
+        token
+    }
+
+    /// Claims and approves `key`@`version` as a new marketplace admin.
+    pub async fn approve(&self, key: &str, version: &str) {
+        use kiket_marketplace::model::review::Action;
+        let id = self
+            .create_user(&email("approver"), "a long enough password", true)
+            .await;
+        let admin = kiket_marketplace::server::db::users::find_by_id(&self.state.db.pool, &id)
+            .await
+            .unwrap()
+            .unwrap();
+        for action in [Action::Claim, Action::Approve] {
+            kiket_marketplace::server::lifecycle::act(
+                &self.state.db,
+                &admin,
+                key,
+                version,
+                action,
+                "",
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{action:?} {key} {version}: {e}"));
+        }
+    }
+
+    /// A REST API request, with a personal token if given.
+    pub fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> reqwest::RequestBuilder {
+        let req = client().request(method, self.url(path));
+        match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        }
+    }
+}

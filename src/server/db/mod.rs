@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod organizations;
 pub mod publishers;
 pub mod review;
+pub mod tokens;
 pub mod users;
 
 use sqlx::any::{install_default_drivers, AnyPoolOptions};

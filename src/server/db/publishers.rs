@@ -89,11 +89,24 @@ pub async fn find_by_slug(
     pool: &AnyPool,
     slug: &str,
 ) -> Result<Option<PublisherRecord>, sqlx::Error> {
+    find_where(pool, "slug", slug).await
+}
+
+/// Finds a publisher by id.
+pub async fn find_by_id(pool: &AnyPool, id: &str) -> Result<Option<PublisherRecord>, sqlx::Error> {
+    find_where(pool, "id", id).await
+}
+
+async fn find_where(
+    pool: &AnyPool,
+    column: &'static str,
+    value: &str,
+) -> Result<Option<PublisherRecord>, sqlx::Error> {
     type Row = (String, String, String, i64, Option<i64>, Option<String>);
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT id, slug, display_name, verified, suspended_at, suspension_reason FROM publishers WHERE slug = $1",
-    )
-    .bind(slug)
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT id, slug, display_name, verified, suspended_at, suspension_reason FROM publishers WHERE {column} = $1"
+    ))
+    .bind(value)
     .fetch_optional(pool)
     .await?;
     Ok(row.map(

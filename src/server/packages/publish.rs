@@ -144,6 +144,16 @@ fn read(file: std::fs::File) -> Result<Read, Refusal> {
     })
 }
 
+/// Who uploads, for which publisher, and which keys their credentials cover.
+pub struct Uploader<'a> {
+    /// The uploading user.
+    pub user: &'a UserRecord,
+    /// The publisher's slug; `None`: the key's owner, else the user's only publisher.
+    pub publisher: Option<&'a str>,
+    /// Refuses keys the credentials do not cover (a token's key pattern).
+    pub key_allowed: &'a (dyn Fn(&str) -> Result<(), AppError> + Send + Sync),
+}
+
 /// Publishes `package` as a new version for the publisher `publisher_slug`, uploaded by `user`.
 pub async fn publish(
     state: &AppState,
@@ -152,22 +162,83 @@ pub async fn publish(
     package: StagedPackage,
     release_notes: &str,
 ) -> Result<UploadOutcome, Refusal> {
-    let pool = &state.db.pool;
-    let publisher = publishers::find_by_slug(pool, publisher_slug.trim())
-        .await
-        .map_err(AppError::from)?
+    let uploader = Uploader {
+        user,
+        publisher: Some(publisher_slug),
+        key_allowed: &|_| Ok(()),
+    };
+    publish_as(state, &uploader, package, release_notes).await
+}
+
+/// A publisher the user belongs to, by slug.
+async fn member_publisher(
+    pool: &sqlx::AnyPool,
+    user: &UserRecord,
+    slug: &str,
+) -> Result<publishers::PublisherRecord, AppError> {
+    let publisher = publishers::find_by_slug(pool, slug.trim())
+        .await?
         .ok_or_else(|| AppError::field("publisher", "Choose one of your publishers."))?;
     if publishers::role_of(pool, &publisher.id, &user.id)
-        .await
-        .map_err(AppError::from)?
+        .await?
         .is_none()
     {
         return Err(AppError::Forbidden(format!(
             "Only members of {} can upload its extensions.",
             publisher.display_name
-        ))
-        .into());
+        )));
     }
+    Ok(publisher)
+}
+
+/// The publisher an upload without one goes to: the key's owner, else the user's only publisher.
+async fn implied_publisher(
+    pool: &sqlx::AnyPool,
+    user: &UserRecord,
+    key: &str,
+) -> Result<publishers::PublisherRecord, AppError> {
+    if let Some(owner) = extensions::key_owner(pool, key).await? {
+        let owner = publishers::find_by_id(pool, &owner)
+            .await?
+            .ok_or(AppError::Internal)?;
+        return member_publisher(pool, user, &owner.slug)
+            .await
+            .map_err(|_| key_owned(key));
+    }
+    let mine = publishers::for_user(pool, &user.id).await?;
+    match mine.as_slice() {
+        [only] => member_publisher(pool, user, &only.slug).await,
+        [] => Err(AppError::Forbidden(
+            "You are not a member of any publisher yet; create one at /publishers/new first."
+                .into(),
+        )),
+        several => Err(AppError::field(
+            "publisher",
+            format!(
+                "You belong to several publishers ({}); say which one publishes {key}.",
+                several
+                    .iter()
+                    .map(|p| p.slug.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
+
+/// Publishes `package` as a new version, as `uploader` says.
+pub async fn publish_as(
+    state: &AppState,
+    uploader: &Uploader<'_>,
+    package: StagedPackage,
+    release_notes: &str,
+) -> Result<UploadOutcome, Refusal> {
+    let pool = &state.db.pool;
+    let user = uploader.user;
+    let named = match uploader.publisher.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(slug) => Some(member_publisher(pool, user, slug).await?),
+        None => None,
+    };
     let notes = release_notes.trim();
     if notes.chars().count() > MAX_RELEASE_NOTES {
         return Err(AppError::field(
@@ -198,6 +269,11 @@ pub async fn publish(
         .as_ref()
         .ok_or_else(|| AppError::field("package", "The manifest could not be read."))?;
     let version = Version::parse(&manifest.version).map_err(|e| AppError::field("package", e))?;
+    (uploader.key_allowed)(&manifest.key)?;
+    let publisher = match named {
+        Some(p) => p,
+        None => implied_publisher(pool, user, &manifest.key).await?,
+    };
     let owned_by_other = |owner: &str| owner != publisher.id;
     if extensions::key_owner(pool, &manifest.key)
         .await
