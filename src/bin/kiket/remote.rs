@@ -159,6 +159,19 @@ fn report_error(answer: &Answer, format: Format) -> u8 {
     EXIT_ERRORS
 }
 
+/// Prints an answer: as it came with `--format json`, else through `human`; refusals as errors.
+/// Returns the exit code.
+fn finish(answer: &Answer, format: Format, human: impl FnOnce(&Value)) -> u8 {
+    if !answer.status.is_success() {
+        return report_error(answer, format);
+    }
+    match format {
+        Format::Json => println!("{}", pretty(&answer.body)),
+        Format::Human => human(&answer.body),
+    }
+    0
+}
+
 fn print_findings(findings: &Value, to_stderr: bool) {
     for f in findings.as_array().into_iter().flatten() {
         let file = f["file"]
@@ -219,14 +232,7 @@ pub fn auth(cmd: Auth) -> Result<u8, String> {
             let t = target(None)?;
             let token = need_token(&t)?;
             let answer = runtime()?.block_on(who_am_i(&t.api_url, token))?;
-            if !answer.status.is_success() {
-                return Ok(report_error(&answer, format));
-            }
-            match format {
-                Format::Json => println!("{}", pretty(&answer.body)),
-                Format::Human => print_me(&t.api_url, &answer.body),
-            }
-            Ok(0)
+            Ok(finish(&answer, format, |me| print_me(&t.api_url, me)))
         }
         Auth::Logout => {
             let path = config_path()?;
@@ -364,26 +370,18 @@ pub fn publish(
         progress.finish_and_clear();
         read_answer(res).await
     })?;
-    if !answer.status.is_success() {
-        return Ok(report_error(&answer, format));
-    }
-    match format {
-        Format::Json => println!("{}", pretty(&answer.body)),
-        Format::Human => {
-            let b = &answer.body;
-            println!(
-                "Submitted {} {} for review: {}",
-                b["key"].as_str().unwrap_or_default(),
-                b["version"].as_str().unwrap_or_default(),
-                b["url"].as_str().unwrap_or_default()
-            );
-            if b["findings"].as_array().is_some_and(|f| !f.is_empty()) {
-                println!("Findings for the reviewer:");
-                print_findings(&b["findings"], false);
-            }
+    Ok(finish(&answer, format, |b| {
+        println!(
+            "Submitted {} {} for review: {}",
+            b["key"].as_str().unwrap_or_default(),
+            b["version"].as_str().unwrap_or_default(),
+            b["url"].as_str().unwrap_or_default()
+        );
+        if b["findings"].as_array().is_some_and(|f| !f.is_empty()) {
+            println!("Findings for the reviewer:");
+            print_findings(&b["findings"], false);
         }
-    }
-    Ok(0)
+    }))
 }
 
 fn human_size(bytes: u64) -> String {
@@ -422,18 +420,13 @@ pub fn yank(spec: &str, reason: &str, undo: bool, format: Format) -> Result<u8, 
             .map_err(|e| unreachable(&t.api_url, e))?;
         read_answer(res).await
     })?;
-    if !answer.status.is_success() {
-        return Ok(report_error(&answer, format));
-    }
-    match format {
-        Format::Json => println!("{}", pretty(&answer.body)),
-        Format::Human => println!(
+    Ok(finish(&answer, format, |b| {
+        println!(
             "{} {key} {version}: {}",
             if undo { "Un-yanked" } else { "Yanked" },
-            answer.body["url"].as_str().unwrap_or_default()
-        ),
-    }
-    Ok(0)
+            b["url"].as_str().unwrap_or_default()
+        )
+    }))
 }
 
 /// `kiket extensions versions KEY`.
@@ -449,52 +442,45 @@ pub fn versions(key: &str, format: Format) -> Result<u8, String> {
         let res = req.send().await.map_err(|e| unreachable(&t.api_url, e))?;
         read_answer(res).await
     })?;
-    if !answer.status.is_success() {
-        return Ok(report_error(&answer, format));
-    }
-    match format {
-        Format::Json => println!("{}", pretty(&answer.body)),
-        Format::Human => {
-            let list = answer.body.as_array().cloned().unwrap_or_default();
-            if list.is_empty() {
-                println!("{key} has no versions you can see.");
-            }
-            println!(
-                "{:<24} {:<18} {:<12} NOTES",
-                "VERSION", "STATE", "PUBLISHED"
-            );
-            for v in list {
-                let mut notes = Vec::new();
-                if v["prerelease"].as_bool() == Some(true) {
-                    notes.push("pre-release".to_string());
-                }
-                if v["yanked"].as_bool() == Some(true) {
-                    notes.push(format!(
-                        "yanked: {}",
-                        v["yank_reason"].as_str().unwrap_or_default()
-                    ));
-                }
-                if v["revoked"].as_bool() == Some(true) {
-                    notes.push(format!(
-                        "revoked: {}",
-                        v["revoke_reason"].as_str().unwrap_or_default()
-                    ));
-                }
-                let published = v["published_at"]
-                    .as_str()
-                    .map(|p| p.get(..10).unwrap_or(p).to_string())
-                    .unwrap_or_else(|| "-".into());
-                println!(
-                    "{:<24} {:<18} {:<12} {}",
-                    v["version"].as_str().unwrap_or_default(),
-                    v["state"].as_str().unwrap_or_default(),
-                    published,
-                    notes.join("; ")
-                );
-            }
+    Ok(finish(&answer, format, |body| {
+        let list = body.as_array().cloned().unwrap_or_default();
+        if list.is_empty() {
+            println!("{key} has no versions you can see.");
         }
-    }
-    Ok(0)
+        println!(
+            "{:<24} {:<18} {:<12} NOTES",
+            "VERSION", "STATE", "PUBLISHED"
+        );
+        for v in list {
+            let mut notes = Vec::new();
+            if v["prerelease"].as_bool() == Some(true) {
+                notes.push("pre-release".to_string());
+            }
+            if v["yanked"].as_bool() == Some(true) {
+                notes.push(format!(
+                    "yanked: {}",
+                    v["yank_reason"].as_str().unwrap_or_default()
+                ));
+            }
+            if v["revoked"].as_bool() == Some(true) {
+                notes.push(format!(
+                    "revoked: {}",
+                    v["revoke_reason"].as_str().unwrap_or_default()
+                ));
+            }
+            let published = v["published_at"]
+                .as_str()
+                .map(|p| p.get(..10).unwrap_or(p).to_string())
+                .unwrap_or_else(|| "-".into());
+            println!(
+                "{:<24} {:<18} {:<12} {}",
+                v["version"].as_str().unwrap_or_default(),
+                v["state"].as_str().unwrap_or_default(),
+                published,
+                notes.join("; ")
+            );
+        }
+    }))
 }
 
 /// `kiket extensions replay --payload F --url U --secret S [--event E]`.
