@@ -30,11 +30,7 @@ struct Posted {
 
 /// The organization id a request's token belongs to, if it may post events.
 async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<String, AppError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
+    let token = crate::server::tokens::bearer(headers)
         .filter(|t| t.starts_with(ORG_TOKEN_PREFIX))
         .ok_or_else(|| {
             AppError::Unauthorized(
