@@ -8,11 +8,14 @@
 //!    request (a session cookie bypasses the cache), and a baseline axum handler that serves static
 //!    HTML of the same size. Throughput, p50 and p99, and the ratios against the baseline.
 //! 2. **Search queries** (`db::catalog::search`, no HTTP) on SQLite and, when `BENCH_PG_URL` or
-//!    `TEST_PG_DATABASE_URL` names a PostgreSQL database, on PostgreSQL: p50 and p95 over a mix of
-//!    one- and two-word searches, filters, sorts and pages.
+//!    `TEST_PG_DATABASE_URL` names a PostgreSQL database, on PostgreSQL: p50, p95 and p99 over a
+//!    mix of one- and two-word searches, filters, sorts and pages, and the slowest of them.
 //!
 //! The data is inserted in bulk and then indexed by the same `catalog::refresh` every change
-//! goes through. `BENCH_EXTENSIONS` and `BENCH_SECONDS` scale it down for a quick look.
+//! goes through. `BENCH_EXTENSIONS` and `BENCH_SECONDS` scale it down for a quick look;
+//! `BENCH_ENGINES=postgres` measures PostgreSQL alone, and a PostgreSQL database that an earlier
+//! run seeded (`make bench` drops its own; name another one in `BENCH_PG_URL` to keep it) is
+//! searched again without seeding it anew.
 
 use axum::routing::get;
 use kiket_marketplace::model::catalog::{CatalogParams, CatalogQuery};
@@ -101,23 +104,22 @@ fn yaml_list(items: &[String]) -> String {
     format!("[{}]", items.join(", "))
 }
 
-/// Inserts `n` extensions with their versions in bulk, then indexes each through
-/// `catalog::refresh`. Returns the search texts to query with.
-async fn seed(db: &Db, n: usize) -> Vec<String> {
-    let pool = &db.pool;
-    let now = now_ms();
-    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
-    let user = "usr_bench";
+/// The user who uploads every version, and the publishers.
+async fn bench_user_and_publishers(
+    conn: &mut sqlx::AnyConnection,
+    user: &str,
+    publishers: usize,
+    now: i64,
+) {
     sqlx::query(
         "INSERT INTO users (id, email, display_name, password_hash, is_admin, password_changed_at, \
          created_at, updated_at) VALUES ($1, 'bench@example.com', 'Bench', 'x', 1, $2, $2, $2)",
     )
     .bind(user)
     .bind(now)
-    .execute(pool)
+    .execute(&mut *conn)
     .await
     .expect("user");
-    let publishers = 50;
     for p in 0..publishers {
         sqlx::query(
             "INSERT INTO publishers (id, slug, display_name, verified, created_at, updated_at) \
@@ -128,13 +130,27 @@ async fn seed(db: &Db, n: usize) -> Vec<String> {
         .bind(format!("Publisher {p}"))
         .bind(i64::from(p % 5 == 0))
         .bind(now)
-        .execute(pool)
+        .execute(&mut *conn)
         .await
         .expect("publisher");
     }
+}
+
+/// Inserts `n` extensions with their versions in bulk, then indexes each through
+/// `catalog::refresh`. Returns the search texts to query with; with `write` false, only those (for
+/// the catalog an earlier run left in a kept database).
+async fn seed(db: &Db, n: usize, write: bool) -> Vec<String> {
+    let pool = &db.pool;
+    let now = now_ms();
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let user = "usr_bench";
+    let publishers = 50;
     let mut queries = Vec::new();
     let mut ids = Vec::with_capacity(n);
     let mut tx = pool.begin().await.expect("begin");
+    if write {
+        bench_user_and_publishers(&mut tx, user, publishers, now).await;
+    }
     for i in 0..n {
         let id = format!("ext_{i:05}");
         let name_words = rng.words(2);
@@ -168,6 +184,9 @@ async fn seed(db: &Db, n: usize) -> Vec<String> {
             queries.push(name_words[0].clone());
             queries.push(format!("{} {}", tags[0], &summary[..3]));
             queries.push(summary[..4].to_string());
+        }
+        if !write {
+            continue;
         }
         let triggers: String = events
             .iter()
@@ -229,6 +248,9 @@ async fn seed(db: &Db, n: usize) -> Vec<String> {
         }
     }
     tx.commit().await.expect("commit");
+    if !write {
+        return queries;
+    }
     for chunk in ids.chunks(500) {
         let mut tx = pool.begin().await.expect("begin");
         for id in chunk {
@@ -298,25 +320,42 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// Query latency of `db::catalog::search`, sequentially, after one warm-up pass.
-async fn search_latency(db: &Db, queries: &[CatalogQuery]) -> (Duration, Duration, Duration) {
+/// Query latency of `db::catalog::search`, sequentially, after one warm-up pass: prints p50, p95
+/// and p99, and the slowest queries with their number of matches.
+async fn search_latency(engine: &str, db: &Db, queries: &[CatalogQuery]) {
     for q in queries.iter().take(20) {
         catalog::search(db, q).await.expect("search");
     }
     let mut times = Vec::new();
+    // The longest time of each distinct query, with its number of matches.
+    let mut slowest: Vec<(Duration, String, u64)> = Vec::new();
     for _ in 0..3 {
         for q in queries {
             let start = Instant::now();
-            catalog::search(db, q).await.expect("search");
-            times.push(start.elapsed());
+            let (_, total) = catalog::search(db, q).await.expect("search");
+            let took = start.elapsed();
+            times.push(took);
+            let url = q.to_query_string(q.page);
+            match slowest.iter_mut().find(|s| s.1 == url) {
+                Some(s) => s.0 = s.0.max(took),
+                None => slowest.push((took, url, total)),
+            }
         }
     }
     times.sort();
-    (
-        percentile(&times, 0.5),
-        percentile(&times, 0.95),
-        percentile(&times, 0.99),
-    )
+    println!(
+        "  {engine:<11} p50 {:6.2} ms  p95 {:6.2} ms  p99 {:6.2} ms",
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.95)),
+        ms(percentile(&times, 0.99)),
+    );
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let shown: Vec<String> = slowest
+        .iter()
+        .take(5)
+        .map(|(took, url, total)| format!("{url} ({total} matches) {:.1} ms", ms(*took)))
+        .collect();
+    println!("    slowest: {}", shown.join(", "));
 }
 
 struct Load {
@@ -409,6 +448,46 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10);
+    let engines = std::env::var("BENCH_ENGINES").unwrap_or_else(|_| "sqlite,postgres".into());
+    if engines.contains("sqlite") {
+        sqlite_and_pages(n, seconds).await;
+    }
+    if !engines.contains("postgres") {
+        return;
+    }
+    let pg = std::env::var("BENCH_PG_URL")
+        .or_else(|_| std::env::var("TEST_PG_DATABASE_URL"))
+        .ok();
+    match pg {
+        Some(url) => {
+            let pg = Db::connect(&url, 16).await.expect("PostgreSQL");
+            catalog::build_if_new(&pg.pool).await.expect("index");
+            let (seeded,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM catalog_entries")
+                .fetch_one(&pg.pool)
+                .await
+                .expect("count");
+            let t = Instant::now();
+            let texts = seed(&pg, n, seeded == 0).await;
+            // The state autovacuum keeps a table in, soon after a bulk load.
+            sqlx::query("VACUUM ANALYZE").execute(&pg.pool).await.ok();
+            if seeded == 0 {
+                println!(
+                    "  (seeded PostgreSQL in {:.1} s)",
+                    t.elapsed().as_secs_f64()
+                );
+            } else {
+                println!("  (PostgreSQL: the {seeded} extensions an earlier run seeded)");
+            }
+            search_latency("PostgreSQL", &pg, &query_mix(&texts)).await;
+        }
+        None => println!(
+            "  PostgreSQL  skipped: set BENCH_PG_URL to an empty scratch database (make bench does)"
+        ),
+    }
+}
+
+/// The catalog on SQLite: seeds it, measures the pages over HTTP, then the search queries.
+async fn sqlite_and_pages(n: usize, seconds: u64) {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config::for_tests(&format!(
         "sqlite://{}/bench.db?mode=rwc",
@@ -417,7 +496,7 @@ async fn main() {
     config.db_max_connections = 16;
     let state = build_state(config).await.expect("state");
     let t = Instant::now();
-    let texts = seed(&state.db, n).await;
+    let texts = seed(&state.db, n, true).await;
     println!(
         "seeded {n} extensions, {} versions on SQLite in {:.1} s",
         n * VERSIONS_PER_EXTENSION,
@@ -495,38 +574,5 @@ async fn main() {
         "search queries ({} distinct: text, filters, sorts, pages), sequential:",
         queries.len()
     );
-    let (p50, p95, p99) = search_latency(&state.db, &queries).await;
-    println!(
-        "  SQLite      p50 {:6.2} ms  p95 {:6.2} ms  p99 {:6.2} ms",
-        ms(p50),
-        ms(p95),
-        ms(p99)
-    );
-    let pg = std::env::var("BENCH_PG_URL")
-        .or_else(|_| std::env::var("TEST_PG_DATABASE_URL"))
-        .ok();
-    match pg {
-        Some(url) => {
-            let pg = Db::connect(&url, 16).await.expect("PostgreSQL");
-            catalog::build_if_new(&pg.pool).await.expect("index");
-            let t = Instant::now();
-            let texts = seed(&pg, n).await;
-            sqlx::query("ANALYZE").execute(&pg.pool).await.ok();
-            println!(
-                "  (seeded PostgreSQL in {:.1} s)",
-                t.elapsed().as_secs_f64()
-            );
-            let queries = query_mix(&texts);
-            let (p50, p95, p99) = search_latency(&pg, &queries).await;
-            println!(
-                "  PostgreSQL  p50 {:6.2} ms  p95 {:6.2} ms  p99 {:6.2} ms",
-                ms(p50),
-                ms(p95),
-                ms(p99)
-            );
-        }
-        None => println!(
-            "  PostgreSQL  skipped: set BENCH_PG_URL to an empty scratch database (make bench does)"
-        ),
-    }
+    search_latency("SQLite", &state.db, &queries).await;
 }

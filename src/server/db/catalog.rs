@@ -347,17 +347,14 @@ pub async fn search(db: &Db, query: &CatalogQuery) -> Result<(Vec<CatalogCard>, 
     // The relevance columns of a search: the exact-match tier, then the rank (lower is better).
     let mut relevance = None;
     if let (Some(fts), Some(tsq)) = (query.fts5_match(), query.tsquery()) {
-        let p = if sqlite {
-            binds.text(fts)
-        } else {
-            binds.text(tsq)
-        };
         let rank = if sqlite {
+            let p = binds.text(fts);
             from = "catalog_fts f JOIN catalog_entries c ON c.rowid = f.rowid".into();
             filters.push(format!("catalog_fts MATCH {p}"));
             // bm25 is lower for better matches; columns: key, name, summary, tags, readme.
             "bm25(catalog_fts, 10.0, 8.0, 3.0, 3.0, 1.0)".to_string()
         } else {
+            let p = binds.text(tsq);
             filters.push(format!("c.search @@ to_tsquery('simple', {p})"));
             // Negated, so that lower is better on both engines. Ranked on key, name, summary and
             // tags only: README-only matches tie, and fall to the installs order.
@@ -413,9 +410,12 @@ pub async fn search(db: &Db, query: &CatalogQuery) -> Result<(Vec<CatalogCard>, 
     let offset_param = binds.int(offset);
     let sql = match &relevance {
         Some(relevance) => {
+            // On PostgreSQL, `OFFSET 0` keeps the ranking below the count's window, so that the
+            // window holds the narrow columns the order needs rather than the vectors ranked.
+            let fence = if sqlite { "" } else { " OFFSET 0" };
             let inner = format!(
                 "SELECT c.extension_id, c.key, c.name_sort, c.installs, c.updated_at{relevance} \
-                 FROM {from}{filter_sql}"
+                 FROM {from}{filter_sql}{fence}"
             );
             format!(
                 "SELECT {CARD_COLUMNS}, p.total FROM \
@@ -433,17 +433,21 @@ pub async fn search(db: &Db, query: &CatalogQuery) -> Result<(Vec<CatalogCard>, 
         ),
     };
     let rows: Vec<(CardRow, i64)> = if relevance.is_some() && !sqlite {
-        // PostgreSQL's planner costs testing a row's full-text vector as cheap, but those vectors
-        // are compressed or stored out of line: a plan that reads them back (a sequential scan,
-        // or an index scan in sort order filtering every row) is several times slower than the
-        // GIN index's bitmap, which matches without reading them.
+        // Planned for its own values every time: a prepared statement's generic plan cannot
+        // know how many rows a search matches, so it joins the filters row by row and parses
+        // `to_tsquery` again for every row it ranks, several times slower on broad searches.
+        // And PostgreSQL's planner costs testing a row's full-text vector as cheap, but those
+        // vectors are stored out of line: a plan that reads them back (a sequential scan, or an
+        // index scan in sort order filtering every row) is several times slower than the GIN
+        // index's bitmap, which matches without reading them.
         let mut tx = pool.begin().await?;
-        for setting in [
-            "SET LOCAL enable_seqscan = off",
-            "SET LOCAL enable_indexscan = off",
-        ] {
-            sqlx::query(setting).execute(&mut *tx).await?;
-        }
+        sqlx::query(
+            "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), \
+             set_config('enable_seqscan', 'off', true), \
+             set_config('enable_indexscan', 'off', true)",
+        )
+        .execute(&mut *tx)
+        .await?;
         let rows = binds
             .apply(sqlx::query_as::<_, CountedRow>(&sql))
             .fetch_all(&mut *tx)
