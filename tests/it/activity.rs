@@ -313,14 +313,7 @@ async fn only_listed_extensions_are_public(#[case] engine: Engine) {
         .await;
     }
     assert_eq!(listed(&app, &visitor).await, vec!["shown"]);
-    let sitemap = visitor
-        .get(app.url("/sitemap.xml"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let sitemap = app.page(&visitor, "/sitemap.xml").await;
     assert!(sitemap.contains("/extensions/shown</loc>"), "{sitemap}");
     // The publisher's public page lists it, and shows no member to a visitor.
     let (status, public) = call(

@@ -457,15 +457,7 @@ async fn the_openapi_document_covers_every_route_and_renders() {
     // Every documented GET without parameters answers as documented.
     assert_eq!(get(&app, "/api/v1/extensions", None).await.0, 200);
 
-    let page = app
-        .client
-        .get(app.url("/docs/api"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&app.client, "/docs/api").await;
     assert!(page.contains("Kiket Marketplace API"), "{page}");
     assert!(page.contains("/api/v1/extensions/{key}/versions/{version}/yank"));
     assert!(page.contains("Needs a personal token with the publish scope."));

@@ -726,14 +726,7 @@ async fn a_packaged_icon_is_served_sandboxed_and_others_get_a_monogram(#[case] e
             .status(),
         404
     );
-    let html = visitor
-        .get(app.url("/extensions?sort=name"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&visitor, "/extensions?sort=name").await;
     assert!(html.contains(r#"src="/extensions/iconic/icon""#), "{html}");
     assert!(!html.contains(r#"src="/extensions/bitmap/icon""#), "{html}");
     assert!(html.contains("monogram"), "{html}");

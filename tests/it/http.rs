@@ -308,15 +308,7 @@ async fn plain_form_posts_redirect_back_with_the_error_and_keep_the_input() {
         "password never rendered back"
     );
     // The kept input is shown once.
-    let again = app
-        .client
-        .get(app.url("/signup"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let again = app.page(&app.client, "/signup").await;
     assert!(!again.contains("kept@example.com"));
 }
 
@@ -426,15 +418,7 @@ async fn the_validate_page_renders_a_posted_manifest_with_its_diagnostics() {
         .post_form::<ValidateManifest>("/publish/validate", &[("source", source)])
         .await;
     assert_eq!(res.status(), 302);
-    let html = app
-        .client
-        .get(app.url("/publish/validate"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&app.client, "/publish/validate").await;
     assert!(html.contains("key: x"), "the manifest is shown again");
     assert!(html.contains("Line 3, col 8"), "diagnostic with its line");
     assert!(html.contains("extension.key"));

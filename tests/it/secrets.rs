@@ -653,16 +653,7 @@ async fn members_cannot_set_or_clear_and_no_value_leaks_anywhere(#[case] engine:
     // Everything a member or an admin can read.
     for client in [&admin, &member] {
         for path in ["/orgs/leaks/secrets", "/orgs/leaks", "/orgs", "/audit"] {
-            seen.push_str(
-                &client
-                    .get(app.url(path))
-                    .send()
-                    .await
-                    .unwrap()
-                    .text()
-                    .await
-                    .unwrap(),
-            );
+            seen.push_str(&app.page(client, path).await);
         }
         let (status, list) = app
             .call_json(client, ListSecrets::PATH, &[("org", "leaks")])
@@ -672,28 +663,14 @@ async fn members_cannot_set_or_clear_and_no_value_leaks_anywhere(#[case] engine:
         assert_eq!(list["secrets"][0]["version"], 2);
         seen.push_str(&list.to_string());
     }
-    let member_page = member
-        .get(app.url("/orgs/leaks/secrets"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let member_page = app.page(&member, "/orgs/leaks/secrets").await;
     assert!(member_page.contains("CANARY_TOKEN"));
     assert!(member_page.contains("Only admins of this organization"));
     assert!(
         !member_page.contains("Set secret"),
         "members get no controls"
     );
-    let admin_page = admin
-        .get(app.url("/orgs/leaks/secrets"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let admin_page = app.page(&admin, "/orgs/leaks/secrets").await;
     assert!(admin_page.contains("set · updated"), "{admin_page}");
     assert!(admin_page.contains("replaced 1 time"), "{admin_page}");
 

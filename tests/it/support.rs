@@ -191,6 +191,18 @@ impl TestApp {
     }
 
     /// Calls server fn `S` the way the hydrated app does (form-encoded, JSON answer).
+    /// The body `client` gets for `path`.
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> String {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn call<S: ServerFn>(&self, form: &[(&str, &str)]) -> reqwest::Response {
         self.call_with(&self.client, fn_url::<S>(), form).await
     }
